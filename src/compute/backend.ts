@@ -1,0 +1,67 @@
+import type { GGMLType } from "../formats/gguf/ggml-types.js";
+
+/**
+ * The narrow op interface model code calls. Backends (the JavaScript reference, WebAssembly SIMD on
+ * worker threads, later others) implement it; model code never knows which one runs.
+ *
+ * Conventions: activations are row-major Float32Array `[n, width]`; a weight matrix is PyTorch's
+ * `[rows = out_features, cols = in_features]` (ggml: ne0 = cols, ne1 = rows), stored in its file type.
+ * Ops are synchronous: a multi-threaded backend blocks (or spins) until its workers finish, which keeps
+ * model code a plain sequence of calls. In a browser, run the engine inside a Worker.
+ */
+export interface WeightMatrix {
+  readonly type: GGMLType;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface AttentionArgs {
+  /** Queries `[nQ, nHeads * headDim]` (row stride qStride, default nHeads*headDim). */
+  q: Float32Array;
+  /** Keys and values `[nKV, nKVHeads * headDim]` (row stride kvStride, default nKVHeads*headDim). */
+  k: Float32Array;
+  v: Float32Array;
+  nQ: number;
+  nKV: number;
+  nHeads: number;
+  nKVHeads: number;
+  headDim: number;
+  scale: number;
+  qStride?: number;
+  kvStride?: number;
+  /**
+   * Causal masking by position: query i sees key j iff kPos[j] <= qPos[i]. Omit both for full
+   * (bidirectional) attention. When rows have been dropped (FrameFusion), positions are not indices.
+   */
+  qPos?: Int32Array;
+  kPos?: Int32Array;
+  /** Keys to ignore (padding): keyMask[j] = 1 masks key j for every query. */
+  keyMask?: Uint8Array;
+  /** If given, filled with the attention probabilities `[nHeads, nQ, nKV]` (for hooks). */
+  probs?: Float32Array;
+  /** Output `[nQ, nHeads * headDim]`; allocated if omitted. */
+  out?: Float32Array;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly threads: number;
+
+  /**
+   * Creates a weight matrix of `type`; `fill` writes its raw file bytes (ggml layout) into `dst`,
+   * which may be the backend's own memory, so weights are read from disk exactly once.
+   */
+  createWeight(type: GGMLType, rows: number, cols: number, fill: (dst: Uint8Array) => Promise<void> | void): Promise<WeightMatrix>;
+
+  /** y[n, rows] = x[n, cols] · Wᵀ (+ bias). */
+  matmul(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array;
+
+  /** Dequantized rows of `w` (embedding lookup): out[i, cols] = W[ids[i], :]. */
+  getRows(w: WeightMatrix, ids: ArrayLike<number>, out?: Float32Array): Float32Array;
+
+  /** Scaled dot-product attention with grouped-query heads (nHeads a multiple of nKVHeads). */
+  attention(args: AttentionArgs): Float32Array;
+
+  /** Releases workers and memory. */
+  dispose(): Promise<void>;
+}

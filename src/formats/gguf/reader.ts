@@ -1,0 +1,253 @@
+import { UserError } from "../../errors.js";
+import type { ByteSource } from "../../io/byte-source.js";
+import { ggmlTypeInfo, ggmlTypeName, type GGMLType } from "./ggml-types.js";
+import {
+  GGUFValueType,
+  type GGUFArray,
+  type GGUFEntry,
+  type GGUFFile,
+  type GGUFScalar,
+  type GGUFTensorInfo,
+  type GGUFValue,
+} from "./types.js";
+
+const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
+const CHUNK = 1 << 20;
+const MAX_DIMS = 4;
+
+/** Reads the header of a GGUF file in chunks, never past what the file holds. */
+class Cursor {
+  private buf: Uint8Array = new Uint8Array(0);
+  private view = new DataView(this.buf.buffer);
+  private bufStart = 0;
+  pos = 0;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+
+  constructor(private readonly src: ByteSource) {}
+
+  private fail(what: string): never {
+    throw new UserError("bad_file", `${this.src.name}: truncated or corrupt GGUF (${what} at byte ${this.pos}, file has ${this.src.size} bytes)`);
+  }
+
+  private async ensure(n: number, what: string): Promise<void> {
+    if (this.pos + n > this.src.size) this.fail(`${what} runs past the end of the file`);
+    if (this.pos >= this.bufStart && this.pos + n <= this.bufStart + this.buf.length) return;
+    const len = Math.min(Math.max(n, CHUNK), this.src.size - this.pos);
+    this.buf = await this.src.read(this.pos, len);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.bufStart = this.pos;
+  }
+
+  private async at(n: number, what: string): Promise<number> {
+    await this.ensure(n, what);
+    const o = this.pos - this.bufStart;
+    this.pos += n;
+    return o;
+  }
+
+  async u8(what = "u8") { const o = await this.at(1, what); return this.view.getUint8(o); }
+  async i8(what = "i8") { const o = await this.at(1, what); return this.view.getInt8(o); }
+  async u16(what = "u16") { const o = await this.at(2, what); return this.view.getUint16(o, true); }
+  async i16(what = "i16") { const o = await this.at(2, what); return this.view.getInt16(o, true); }
+  async u32(what = "u32") { const o = await this.at(4, what); return this.view.getUint32(o, true); }
+  async i32(what = "i32") { const o = await this.at(4, what); return this.view.getInt32(o, true); }
+  async f32(what = "f32") { const o = await this.at(4, what); return this.view.getFloat32(o, true); }
+  async f64(what = "f64") { const o = await this.at(8, what); return this.view.getFloat64(o, true); }
+  async u64(what = "u64") { const o = await this.at(8, what); return this.view.getBigUint64(o, true); }
+  async i64(what = "i64") { const o = await this.at(8, what); return this.view.getBigInt64(o, true); }
+
+  /** A u64 count or size that must fit what is left in the file (guards against absurd allocations). */
+  async count(what: string, bytesPerItem: number): Promise<number> {
+    const v = await this.u64(what);
+    const left = this.src.size - this.pos;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || Number(v) * bytesPerItem > left) {
+      this.pos -= 8;
+      this.fail(`${what} ${v} is larger than the file could hold`);
+    }
+    return Number(v);
+  }
+
+  async str(what = "string"): Promise<string> {
+    const n = await this.count(`${what} length`, 1);
+    const o = await this.at(n, what);
+    return this.decoder.decode(this.buf.subarray(o, o + n));
+  }
+}
+
+const SCALAR_SIZE: Partial<Record<GGUFValueType, number>> = {
+  [GGUFValueType.UINT8]: 1, [GGUFValueType.INT8]: 1, [GGUFValueType.BOOL]: 1,
+  [GGUFValueType.UINT16]: 2, [GGUFValueType.INT16]: 2,
+  [GGUFValueType.UINT32]: 4, [GGUFValueType.INT32]: 4, [GGUFValueType.FLOAT32]: 4,
+  [GGUFValueType.UINT64]: 8, [GGUFValueType.INT64]: 8, [GGUFValueType.FLOAT64]: 8,
+  [GGUFValueType.STRING]: 8, // at least its length field
+  [GGUFValueType.ARRAY]: 12,
+};
+
+async function readValue(c: Cursor, type: GGUFValueType, key: string, depth: number): Promise<GGUFValue> {
+  switch (type) {
+    case GGUFValueType.UINT8: return c.u8(key);
+    case GGUFValueType.INT8: return c.i8(key);
+    case GGUFValueType.UINT16: return c.u16(key);
+    case GGUFValueType.INT16: return c.i16(key);
+    case GGUFValueType.UINT32: return c.u32(key);
+    case GGUFValueType.INT32: return c.i32(key);
+    case GGUFValueType.FLOAT32: return c.f32(key);
+    case GGUFValueType.FLOAT64: return c.f64(key);
+    case GGUFValueType.UINT64: return c.u64(key);
+    case GGUFValueType.INT64: return c.i64(key);
+    case GGUFValueType.BOOL: return (await c.u8(key)) !== 0;
+    case GGUFValueType.STRING: return c.str(key);
+    case GGUFValueType.ARRAY: {
+      if (depth > 4) throw new UserError("bad_file", `${key}: arrays nested too deeply`);
+      const itemType = (await c.u32(`${key} array type`)) as GGUFValueType;
+      const size = SCALAR_SIZE[itemType];
+      if (size === undefined) throw new UserError("bad_file", `metadata key "${key}": unknown array element type ${itemType}`);
+      const n = await c.count(`${key} array length`, size);
+      const items: GGUFValue[] = new Array(n);
+      for (let i = 0; i < n; i++) items[i] = await readValue(c, itemType, key, depth + 1);
+      return { itemType, items } as GGUFArray;
+    }
+    default:
+      throw new UserError("bad_file", `metadata key "${key}": unknown value type ${type}`);
+  }
+}
+
+/** Parses a GGUF (v2 or v3) header and tensor table. Tensor data stays in the source. */
+export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
+  const name = source.name;
+  if (source.size < 24) throw new UserError("bad_file", `${name}: not a GGUF file (only ${source.size} bytes)`);
+  const c = new Cursor(source);
+  const magic = await c.u32("magic");
+  if (magic !== GGUF_MAGIC) throw new UserError("bad_file", `${name}: not a GGUF file (bad magic 0x${magic.toString(16).padStart(8, "0")})`);
+  const version = await c.u32("version");
+  if (version !== 2 && version !== 3) {
+    throw new UserError("unsupported", `${name}: GGUF version ${version} is not supported (2 and 3 are)`);
+  }
+  // Each tensor entry needs at least 8+4+8+4+8 bytes; each kv at least 8+4+1.
+  const nTensors = await c.count("tensor count", 32);
+  const nKV = await c.count("metadata count", 13);
+
+  const metadata = new Map<string, GGUFEntry>();
+  for (let i = 0; i < nKV; i++) {
+    const key = await c.str("metadata key");
+    const type = (await c.u32(`type of "${key}"`)) as GGUFValueType;
+    const value = await readValue(c, type, key, 0);
+    metadata.set(key, { type, value });
+  }
+
+  let alignment = 32;
+  const al = metadata.get("general.alignment");
+  if (al) {
+    const v = Number(al.value);
+    if (!Number.isInteger(v) || v <= 0 || (v & (v - 1)) !== 0 || v > 1 << 20) {
+      throw new UserError("bad_file", `${name}: general.alignment ${String(al.value)} is not a power of two`);
+    }
+    alignment = v;
+  }
+
+  const raw: { name: string; dims: number[]; type: GGMLType; rel: number; nElements: number; byteLength: number }[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < nTensors; i++) {
+    const tname = await c.str("tensor name");
+    if (seen.has(tname)) throw new UserError("bad_file", `${name}: tensor "${tname}" appears twice`);
+    seen.add(tname);
+    const nDims = await c.u32(`dimension count of "${tname}"`);
+    if (nDims < 1 || nDims > MAX_DIMS) throw new UserError("bad_file", `${name}: tensor "${tname}" has ${nDims} dimensions`);
+    const dims: number[] = [];
+    let nElements = 1;
+    for (let d = 0; d < nDims; d++) {
+      const v = await c.u64(`dimension of "${tname}"`);
+      if (v <= 0n || v > BigInt(source.size) * 8n) {
+        throw new UserError("bad_file", `${name}: tensor "${tname}" has an impossible dimension ${v}`);
+      }
+      dims.push(Number(v));
+      nElements *= Number(v);
+    }
+    const type = (await c.u32(`type of "${tname}"`)) as GGMLType;
+    const info = ggmlTypeInfo(type);
+    if (!info) throw new UserError("unsupported", `${name}: tensor "${tname}" has unsupported ggml type ${ggmlTypeName(type)}`);
+    if (dims[0] % info.blockSize !== 0) {
+      throw new UserError("bad_file", `${name}: tensor "${tname}" row of ${dims[0]} is not a multiple of the ${info.name} block (${info.blockSize})`);
+    }
+    const rel = await c.u64(`offset of "${tname}"`);
+    if (rel > BigInt(source.size)) throw new UserError("bad_file", `${name}: tensor "${tname}" offset ${rel} is past the end of the file`);
+    const byteLength = (nElements / info.blockSize) * info.typeSize;
+    raw.push({ name: tname, dims, type, rel: Number(rel), nElements, byteLength });
+  }
+
+  const dataOffset = Math.ceil(c.pos / alignment) * alignment;
+  const tensors: GGUFTensorInfo[] = raw.map((t) => {
+    const offset = dataOffset + t.rel;
+    if (t.rel % alignment !== 0) throw new UserError("bad_file", `${name}: tensor "${t.name}" offset ${t.rel} is not aligned to ${alignment}`);
+    if (offset + t.byteLength > source.size) {
+      throw new UserError("bad_file", `${name}: truncated: tensor "${t.name}" needs bytes up to ${offset + t.byteLength}, the file has ${source.size}`);
+    }
+    return { name: t.name, dims: t.dims, type: t.type, offset, byteLength: t.byteLength, nElements: t.nElements };
+  });
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  return { source, version, alignment, dataOffset, metadata, tensors, tensor: (n) => byName.get(n) };
+}
+
+/** Typed access to metadata, with errors that name the file and key. */
+export class GGUFMetadata {
+  /** `entries` may come from a GGUF file or be synthesised from another format's config. */
+  constructor(readonly fileName: string, readonly entries: ReadonlyMap<string, GGUFEntry>) {}
+
+  static of(file: GGUFFile): GGUFMetadata {
+    return new GGUFMetadata(file.source.name, file.metadata);
+  }
+
+  has(key: string): boolean { return this.entries.has(key); }
+
+  raw(key: string): GGUFValue | undefined { return this.entries.get(key)?.value; }
+
+  private missing(key: string): never {
+    throw new UserError("missing", `${this.fileName}: metadata key "${key}" is missing`);
+  }
+
+  string(key: string): string;
+  string(key: string, fallback: string): string;
+  string(key: string, fallback?: string): string {
+    const v = this.raw(key);
+    if (v === undefined) return fallback ?? this.missing(key);
+    if (typeof v !== "string") throw new UserError("bad_file", `${this.fileName}: metadata "${key}" should be a string`);
+    return v;
+  }
+
+  number(key: string): number;
+  number(key: string, fallback: number): number;
+  number(key: string, fallback?: number): number {
+    const v = this.raw(key);
+    if (v === undefined) return fallback ?? this.missing(key);
+    if (typeof v === "number") return v;
+    if (typeof v === "bigint") return Number(v);
+    if (typeof v === "boolean") return v ? 1 : 0;
+    throw new UserError("bad_file", `${this.fileName}: metadata "${key}" should be a number`);
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.raw(key);
+    if (v === undefined) return fallback;
+    return Boolean(v);
+  }
+
+  array(key: string): GGUFScalar[];
+  array(key: string, fallback: GGUFScalar[]): GGUFScalar[];
+  array(key: string, fallback?: GGUFScalar[]): GGUFScalar[] {
+    const v = this.raw(key);
+    if (v === undefined) return fallback ?? this.missing(key);
+    if (typeof v !== "object" || !("items" in v)) throw new UserError("bad_file", `${this.fileName}: metadata "${key}" should be an array`);
+    return v.items as GGUFScalar[];
+  }
+
+  strings(key: string): string[] {
+    return this.array(key).map(String);
+  }
+
+  numbers(key: string): number[];
+  numbers(key: string, fallback: number[]): number[];
+  numbers(key: string, fallback?: number[]): number[] {
+    if (!this.has(key) && fallback) return fallback;
+    return this.array(key).map(Number);
+  }
+}
