@@ -102,3 +102,25 @@ test("segments slice and key per row", () => {
   assert.equal(s.length, 1);
   assert.equal(s[0].kind === "embeddings" && s[0].n, 2);
 });
+
+test("a chat session reuses the cached prefix across turns", async () => {
+  const { ChatSession } = await import("../../src/runtime/session.js");
+  const m = countingModel();
+  const s = new ChatSession(m, byteText);
+  const img = { kind: "embeddings" as const, rows: new Float32Array(8), n: 2, key: "imgA" };
+  const t1 = [{ kind: "tokens" as const, ids: [1, 2, 3] }, img, { kind: "tokens" as const, ids: [A] }];
+  const drain = async (it: AsyncGenerator<unknown, { tokens: number[] }>) => { for (;;) { const r = await it.next(); if (r.done) return r.value; } };
+  const r1 = await drain(s.turn(t1, { maxTokens: 3 }));
+  assert.deepEqual(r1.tokens, [A + 1, A + 2, A + 3]);
+  assert.equal(s.length, 6 + 2); // prompt 6 rows + 2 fed generated tokens
+  m.calls.length = 0;
+  const t2 = [...t1, { kind: "tokens" as const, ids: [A + 1, A + 2, A + 3, 10, 20] }];
+  await drain(s.turn(t2, { maxTokens: 1 }));
+  assert.equal(s.reusedRows, 8);
+  assert.deepEqual(m.calls, [3]); // only the new rows are fed
+  // an edited earlier turn rewinds to the common prefix
+  m.calls.length = 0;
+  await drain(s.turn([{ kind: "tokens" as const, ids: [1, 2, 9] }], { maxTokens: 1 }));
+  assert.equal(s.reusedRows, 2);
+  assert.deepEqual(m.calls, [1]);
+});
