@@ -1,0 +1,73 @@
+import type { Backend } from "../../compute/backend.js";
+import { addInPlace, rmsNorm } from "../../compute/elementwise.js";
+import type { LlmConfig } from "./language-model.js";
+import { applyRope, type Rope } from "./rope.js";
+import type { LayerWeights } from "./weights.js";
+
+/** The model-wide pieces a layer function needs besides its own weights. */
+export interface LayerContext {
+  readonly backend: Backend;
+  readonly config: LlmConfig;
+  readonly rope: Rope;
+}
+
+/** Rows of one chunk: `n` rows of the residual stream (a view) at `positions`. */
+export interface Chunk {
+  readonly x: Float32Array;
+  readonly n: number;
+  readonly positions: Int32Array;
+}
+
+/** Per-head RMSNorm (qwen3's q_norm / k_norm): heads are contiguous rows of headDim values. */
+function normHeads(ctx: LayerContext, x: Float32Array, n: number, nHeads: number, weight: Float32Array | undefined): void {
+  if (weight) rmsNorm(x, n * nHeads, ctx.config.headDim, weight, ctx.config.rmsEps);
+}
+
+/**
+ * Keys and values of a chunk: k = RoPE(knorm(Wk·norm(x) + bk)), v = Wv·norm(x) + bv,
+ * written into `k` and `v` (the cache rows reserved for the chunk).
+ */
+export function projectKeysValues(ctx: LayerContext, w: LayerWeights, c: Chunk, k: Float32Array, v: Float32Array): void {
+  const { backend, config } = ctx;
+  const xn = rmsNorm(c.x, c.n, config.nEmbd, w.attnNorm, config.rmsEps, new Float32Array(c.x.length));
+  backend.matmul(w.wk, xn, c.n, w.bk, k);
+  normHeads(ctx, k, c.n, config.nKVHeads, w.kNorm);
+  applyRope(ctx.rope, k, c.n, config.nKVHeads * config.headDim, config.nKVHeads, config.headDim, c.positions);
+  backend.matmul(w.wv, xn, c.n, w.bv, v);
+}
+
+/** The layer's cache rows every query of the chunk attends to (masked causally by position). */
+export interface KeyValueRows {
+  readonly k: Float32Array;
+  readonly v: Float32Array;
+  readonly positions: Int32Array;
+  readonly n: number;
+}
+
+/**
+ * Self-attention of a chunk over the cache, added to the residual stream in place:
+ * x += residualScale · Wo·softmax(q·kᵀ·scale)·v, with q = RoPE(qnorm(Wq·norm(x) + bq)).
+ * `onProbs` receives the probabilities `[nHeads, n, kv.n]` when given.
+ */
+export function selfAttention(
+  ctx: LayerContext,
+  w: LayerWeights,
+  c: Chunk,
+  kv: KeyValueRows,
+  onProbs?: (probs: Float32Array, kvPositions: Int32Array) => void,
+): void {
+  const { backend, config } = ctx;
+  const { nEmbd, nHeads, nKVHeads, headDim } = config;
+  const xn = rmsNorm(c.x, c.n, nEmbd, w.attnNorm, config.rmsEps, new Float32Array(c.x.length));
+  const q = backend.matmul(w.wq, xn, c.n, w.bq);
+  normHeads(ctx, q, c.n, nHeads, w.qNorm);
+  applyRope(ctx.rope, q, c.n, nHeads * headDim, nHeads, headDim, c.positions);
+  const probs = onProbs ? new Float32Array(nHeads * c.n * kv.n) : undefined;
+  const heads = backend.attention({
+    q, k: kv.k, v: kv.v, nQ: c.n, nKV: kv.n, nHeads, nKVHeads, headDim,
+    scale: config.attentionScale, qPos: c.positions, kPos: kv.positions, probs,
+  });
+  if (probs && onProbs) onProbs(probs, kv.positions);
+  const out = backend.matmul(w.wo, heads, c.n, w.bo);
+  addInPlace(c.x, out, config.residualScale);
+}
