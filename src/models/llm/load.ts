@@ -8,6 +8,8 @@ import { loadLlmWeights } from "./weights.js";
 export interface LoadLanguageModelOptions {
   /** Called after each tensor group is loaded (0..1), for progress bars. */
   readonly onProgress?: (fraction: number) => void;
+  /** The model's dispose() also disposes the backend (for callers that created it only for this model). */
+  readonly disposeBackend?: boolean;
 }
 
 /**
@@ -17,5 +19,5 @@ export interface LoadLanguageModelOptions {
 export async function loadLanguageModel(src: ModelSource, backend: Backend, opts: LoadLanguageModelOptions = {}): Promise<LanguageModel> {
   const config = readLlmConfig(src);
   const weights = await loadLlmWeights(src, backend, config, opts.onProgress);
-  return new Transformer(config, weights, backend, src.name);
+  return new Transformer(config, weights, backend, src.name, opts.disposeBackend ?? false);
 }

@@ -24,6 +24,7 @@ export class Transformer implements LanguageModel {
     private readonly weights: LlmWeights,
     private readonly backend: Backend,
     private readonly name: string,
+    private readonly ownsBackend = false,
   ) {
     this.ctx = {
       backend,
@@ -77,8 +78,9 @@ export class Transformer implements LanguageModel {
     return this.output(rows, options.logits ?? "last");
   }
 
+  /** Weights live in the backend: they are freed when the backend is (here if the model owns it). */
   async dispose(): Promise<void> {
-    // weights belong to the backend, which the caller owns and disposes
+    if (this.ownsBackend) await this.backend.dispose();
   }
 
   /** One layer's attention for all rows in flight: first every chunk's keys/values into the cache, then every chunk's queries. */

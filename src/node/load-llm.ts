@@ -1,0 +1,86 @@
+import { UserError } from "../errors.js";
+import type { Backend } from "../compute/backend.js";
+import { JsBackend } from "../compute/js/js-backend.js";
+import { readGGUF } from "../formats/gguf/reader.js";
+import type { LanguageModel } from "../models/llm/language-model.js";
+import { loadLanguageModel } from "../models/llm/load.js";
+import { modelSourceFromGGUF, type ModelSource } from "../models/model-source.js";
+import { fileSource } from "./file-source.js";
+
+export type BackendChoice = "auto" | "js" | "wasm";
+
+export interface BackendOptions {
+  readonly backend?: BackendChoice;
+  /** Worker threads for backends that use them. */
+  readonly threads?: number;
+}
+
+/** What src/compute/wasm is expected to export: `createWasmBackend({ threads })`. */
+type WasmFactory = (opts: { threads?: number }) => Backend | Promise<Backend>;
+
+// A computed specifier: the WebAssembly backend is optional (built separately), so no static import.
+const WASM_MODULE = "../compute/wasm/index.js";
+
+async function wasmFactory(): Promise<WasmFactory | undefined> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(WASM_MODULE)) as Record<string, unknown>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes("compute/wasm")) return undefined;
+    throw e;
+  }
+  const f = mod.createWasmBackend;
+  return typeof f === "function" ? (f as WasmFactory) : undefined;
+}
+
+/** The compute backend asked for: "auto" takes WebAssembly when it is available, else the JS reference. */
+export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
+  const choice = opts.backend ?? "auto";
+  if (choice !== "auto" && choice !== "js" && choice !== "wasm") {
+    throw new UserError("bad_argument", `backend "${String(choice)}" is not one of auto, js, wasm`);
+  }
+  const threads = opts.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) {
+    throw new UserError("bad_argument", `threads ${threads} should be a positive integer`);
+  }
+  if (choice === "js") return new JsBackend();
+  const wasm = await wasmFactory();
+  if (wasm) return wasm({ threads });
+  if (choice === "wasm") throw new UserError("unsupported", "the WebAssembly backend is not available in this build (use --backend js)");
+  return new JsBackend();
+}
+
+export interface OpenedLanguageModel extends LanguageModel {
+  /** The backend the weights live in (created for this model; dispose() frees it). */
+  readonly backend: Backend;
+  /** The file's description (metadata incl. the tokenizer keys); its bytes stay open until dispose(). */
+  readonly source: ModelSource;
+}
+
+/**
+ * Opens a GGUF language model file: readGGUF + modelSourceFromGGUF + loadLanguageModel, on the
+ * backend asked for. dispose() releases the backend and the file.
+ */
+export async function openLanguageModel(path: string, opts: BackendOptions & { onProgress?: (fraction: number) => void } = {}): Promise<OpenedLanguageModel> {
+  const bytes = await fileSource(path);
+  let backend: Backend | undefined;
+  try {
+    const source = modelSourceFromGGUF(await readGGUF(bytes));
+    backend = await createBackend(opts);
+    const model = await loadLanguageModel(source, backend, { onProgress: opts.onProgress, disposeBackend: true });
+    const dispose = model.dispose.bind(model);
+    return Object.assign(model, {
+      backend,
+      source,
+      async dispose() {
+        await dispose();
+        await bytes.close?.();
+      },
+    });
+  } catch (e) {
+    await backend?.dispose();
+    await bytes.close?.();
+    throw e;
+  }
+}
