@@ -1,0 +1,108 @@
+/**
+ * The tower and resampler against the authors' goldens (tiny random weights, converted to an mmproj by
+ * llama.cpp; same values as the safetensors).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { HF, TINY_MMPROJ, concat, decodeRgb, diff, fromPatchStrips, mmprojModel, normalise, readF32, readJson } from "./helpers.js";
+
+const golden = readJson(join(HF, "golden.json"));
+const cases = golden.vision_resampler.cases as any[];
+const TOL_REL = 1e-4;
+
+function caseOf(label: string): any {
+  const c = cases.find((x) => x.label === label);
+  assert.ok(c, `golden case "${label}"`);
+  return c;
+}
+
+/** sq_448x448 is unsliced and not resized: its crop is the stored pixel_values, un-stripped. */
+function sq448() {
+  return fromPatchStrips(readF32(join(HF, "bin/pixels/sq_448x448_msn9_slice0.f32")), 32, 32);
+}
+
+function stats(a: Float32Array) {
+  let s = 0;
+  for (const x of a) s += x;
+  const mean = s / a.length;
+  let v = 0;
+  for (const x of a) v += (x - mean) ** 2;
+  return { mean, std: Math.sqrt(v / a.length) };
+}
+
+test("v2.6 unsliced 448x448: vision last hidden state and resampler output", async (t) => {
+  const m = await mmprojModel(TINY_MMPROJ);
+  const c = caseOf("v2.6 unsliced");
+  const enc = m.encode([sq448()], { hiddenStates: true });
+  const dh = diff(enc.hiddenStates![0], readF32(join(HF, c.vision_last_hidden_state.file)));
+  const dr = diff(enc.embeddings[0], readF32(join(HF, c.resampler_out.file)));
+  t.diagnostic(`v2.6 unsliced: hidden max abs ${dh.maxAbs.toExponential(2)} (rel ${dh.rel.toExponential(2)}), resampler max abs ${dr.maxAbs.toExponential(2)} (rel ${dr.rel.toExponential(2)})`);
+  assert.ok(dh.rel <= TOL_REL, `hidden rel ${dh.rel}`);
+  assert.ok(dr.rel <= TOL_REL, `resampler rel ${dr.rel}`);
+  // V4.5's resampler (nn.MultiheadAttention) is the same computation: its stats agree
+  const s = stats(enc.embeddings[0]);
+  const s45 = caseOf("v4.5 unsliced").resampler_out_stats;
+  assert.ok(Math.abs(s.mean - s45.mean) < 1e-5 && Math.abs(s.std - s45.std) < 1e-5, `v4.5 stats ${JSON.stringify(s)} vs ${JSON.stringify(s45)}`);
+});
+
+test("crops batched in one call give exactly what each gives alone", async () => {
+  const m = await mmprojModel(TINY_MMPROJ);
+  const full = sq448();
+  // the top-left 224x448 (h x w) of the same image as a second, smaller crop
+  const plane = 448 * 448;
+  const half = new Float32Array(3 * 224 * 448);
+  for (let ch = 0; ch < 3; ch++) half.set(full.pixels.subarray(ch * plane, ch * plane + 224 * 448), ch * 224 * 448);
+  const small = { pixels: half, height: 224, width: 448 };
+  const both = m.encode([small, full], { hiddenStates: true });
+  const alone = m.encode([small], { hiddenStates: true });
+  assert.deepEqual(both.hiddenStates![0], alone.hiddenStates![0]);
+  assert.deepEqual(both.embeddings[0], alone.embeddings[0]);
+  assert.equal(both.embeddings.length, 2);
+});
+
+test("V2.5 path: crops padded to the longest, padding attends, 1-D positions", async () => {
+  const m = await mmprojModel(TINY_MMPROJ);
+  const full = sq448();
+  const plane = 448 * 448;
+  const top = new Float32Array(3 * 224 * 448);
+  const padded = new Float32Array(3 * plane); // the same patches followed by zero patches
+  for (let ch = 0; ch < 3; ch++) {
+    top.set(full.pixels.subarray(ch * plane, ch * plane + 224 * 448), ch * 224 * 448);
+    padded.set(full.pixels.subarray(ch * plane, ch * plane + 224 * 448), ch * plane);
+  }
+  const quirk = m.tower([{ pixels: top, height: 224, width: 448 }, full], { v25Quirk: true });
+  const manual = m.tower([{ pixels: padded, height: 448, width: 448 }], { v25Quirk: true });
+  assert.equal(quirk[0].length, 512 * 64);
+  const d = diff(quirk[0], manual[0].subarray(0, 512 * 64));
+  assert.ok(d.maxAbs < 1e-6, `padded run differs by ${d.maxAbs}`);
+  const normal = m.tower([{ pixels: top, height: 224, width: 448 }]);
+  assert.ok(diff(quirk[0], normal[0]).maxAbs > 1e-3, "the V2.5 path should differ from the 2-D path");
+});
+
+test("V4.5 video: 6 frames, temporal groups [[0,1,2],[3,4,5]] through the 3-D resampler", async (t) => {
+  const m = await mmprojModel(TINY_MMPROJ);
+  const v = golden.video_3d_resampler;
+  const crops = [];
+  for (const f of v.frames) crops.push(normalise(await decodeRgb(join(HF, f.file)))); // 448x448: no resize
+  const enc = m.encode(crops, { temporalIds: v.temporal_ids, crossAttention: true });
+  assert.equal(enc.embeddings.length, 2);
+  const d = diff(concat(enc.embeddings), readF32(join(HF, v.resampler_out.file)));
+  t.diagnostic(`video 3-D resampler: max abs ${d.maxAbs.toExponential(2)} (rel ${d.rel.toExponential(2)})`);
+  assert.ok(d.rel <= TOL_REL, `rel ${d.rel}`);
+  // one attention over the three frames' 3 x 1024 keys; each query's probabilities sum to 1
+  const p = enc.crossAttention![0];
+  assert.equal(p.length, 64 * 3 * 1024);
+  let s = 0;
+  for (let j = 0; j < 3 * 1024; j++) s += p[j];
+  assert.ok(Math.abs(s - 1) < 1e-5);
+});
+
+test("an image is a group of one with temporal id -1: same as the 2-D resampler", async () => {
+  const m = await mmprojModel(TINY_MMPROJ);
+  const crop = sq448();
+  const h = m.tower([crop]);
+  const plain = m.resample([[{ hidden: h[0], h: 32, w: 32 }]]);
+  const asVideo = m.resample([[{ hidden: h[0], h: 32, w: 32, temporalId: -1 }]]);
+  assert.deepEqual(plain.embeddings[0], asVideo.embeddings[0]);
+});
