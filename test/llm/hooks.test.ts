@@ -172,3 +172,12 @@ test("hook mistakes are loud: keep not ascending, out of range, hidden of the wr
   bad({ keep: Int32Array.of(0, 4) }, /not a row index in \[0, 4\)/);
   bad({ keep: Int32Array.of(0, 1), hidden: new Float32Array(3) }, /hidden has 3 values/);
 });
+
+test("without wantsAttention, the attention hook gets every layer; with it, only the layers asked for", () => {
+  const layers: number[] = [];
+  m.forward({ kind: "tokens", ids: tokens.slice(0, 3) }, m.newCache(), { hooks: { attention: (l) => layers.push(l) } });
+  assert.deepEqual(layers, [0, 1]);
+  layers.length = 0;
+  m.forward({ kind: "tokens", ids: tokens.slice(0, 3) }, m.newCache(), { hooks: { wantsAttention: (l) => l === 1, attention: (l) => layers.push(l) } });
+  assert.deepEqual(layers, [1]);
+});

@@ -33,7 +33,10 @@ export interface ForwardHooks {
   afterAttention?(state: LayerState): RowEdit | void;
   /** After layer `l` (residual stream out). */
   afterLayer?(state: LayerState): RowEdit | void;
-  /** Ask for the attention probabilities of layer `l` (they cost memory: only when wanted). */
+  /**
+   * Ask for the attention probabilities of layer `l` (they cost memory: only when wanted). Without
+   * this callback, `attention` receives every layer's.
+   */
   wantsAttention?(layer: number): boolean;
   /**
    * Attention probabilities of layer `l`: `[nHeads, nQ, nKV]` for `nQ` consecutive rows in flight

@@ -46,7 +46,10 @@ export type ForwardInput =
   | { readonly kind: "embeddings"; readonly rows: Float32Array; readonly n: number };
 
 export interface ForwardOptions {
-  /** Which positions' logits to return: none, only the last row, or every row. Default "last". */
+  /**
+   * Which rows' logits to return: none, only the last row, or every row. Default "last". Rows are
+   * those still in flight after the last layer (hooks may have dropped some; see `positions`).
+   */
   readonly logits?: "none" | "last" | "all";
   /** Observe / edit the sequence between layers (attention probabilities, hidden states, row sets). */
   readonly hooks?: ForwardHooks;

@@ -91,7 +91,7 @@ export class Transformer implements LanguageModel {
     forChunks(rows.n, chunk, (s, m) =>
       projectKeysValues(this.ctx, w, this.chunkOf(rows, s, m), slot.k.subarray(s * width, (s + m) * width), slot.v.subarray(s * width, (s + m) * width)));
     const kv = { k: cache.keys(l), v: cache.values(l), positions: cache.positions(l), n: cache.length(l) };
-    const wants = hooks.attention !== undefined && (hooks.wantsAttention?.(l) ?? false);
+    const wants = hooks.attention !== undefined && (hooks.wantsAttention ? hooks.wantsAttention(l) : true);
     forChunks(rows.n, chunk, (s, m) => {
       const part = this.chunkOf(rows, s, m);
       selfAttention(this.ctx, w, part, kv, wants
