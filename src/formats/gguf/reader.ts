@@ -14,6 +14,12 @@ import {
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 const CHUNK = 1 << 20;
 const MAX_DIMS = 4;
+// Far above anything real (vocabularies have ~10^5..10^6 entries, templates a few KB), far below
+// what would exhaust memory or time: a corrupt count is rejected instead of honoured.
+const MAX_ARRAY_ITEMS = 1 << 24;
+const MAX_STRING_BYTES = 1 << 26;
+const MAX_TENSORS = 1 << 22;
+const MAX_KV = 1 << 20;
 
 /** Reads the header of a GGUF file in chunks, never past what the file holds. */
 class Cursor {
@@ -56,19 +62,26 @@ class Cursor {
   async u64(what = "u64") { const o = await this.at(8, what); return this.view.getBigUint64(o, true); }
   async i64(what = "i64") { const o = await this.at(8, what); return this.view.getBigInt64(o, true); }
 
-  /** A u64 count or size that must fit what is left in the file (guards against absurd allocations). */
-  async count(what: string, bytesPerItem: number): Promise<number> {
+  /**
+   * A u64 count or size that must fit what is left in the file and stay under `max`
+   * (guards against absurd allocations and endless loops).
+   */
+  async count(what: string, bytesPerItem: number, max: number): Promise<number> {
     const v = await this.u64(what);
     const left = this.src.size - this.pos;
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || Number(v) * bytesPerItem > left) {
       this.pos -= 8;
       this.fail(`${what} ${v} is larger than the file could hold`);
     }
+    if (Number(v) > max) {
+      this.pos -= 8;
+      this.fail(`${what} ${v} is over the limit of ${max}`);
+    }
     return Number(v);
   }
 
   async str(what = "string"): Promise<string> {
-    const n = await this.count(`${what} length`, 1);
+    const n = await this.count(`${what} length`, 1, MAX_STRING_BYTES);
     const o = await this.at(n, what);
     return this.decoder.decode(this.buf.subarray(o, o + n));
   }
@@ -102,7 +115,7 @@ async function readValue(c: Cursor, type: GGUFValueType, key: string, depth: num
       const itemType = (await c.u32(`${key} array type`)) as GGUFValueType;
       const size = SCALAR_SIZE[itemType];
       if (size === undefined) throw new UserError("bad_file", `metadata key "${key}": unknown array element type ${itemType}`);
-      const n = await c.count(`${key} array length`, size);
+      const n = await c.count(`${key} array length`, size, MAX_ARRAY_ITEMS);
       const items: GGUFValue[] = new Array(n);
       for (let i = 0; i < n; i++) items[i] = await readValue(c, itemType, key, depth + 1);
       return { itemType, items } as GGUFArray;
@@ -124,12 +137,13 @@ export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
     throw new UserError("unsupported", `${name}: GGUF version ${version} is not supported (2 and 3 are)`);
   }
   // Each tensor entry needs at least 8+4+8+4+8 bytes; each kv at least 8+4+1.
-  const nTensors = await c.count("tensor count", 32);
-  const nKV = await c.count("metadata count", 13);
+  const nTensors = await c.count("tensor count", 32, MAX_TENSORS);
+  const nKV = await c.count("metadata count", 13, MAX_KV);
 
   const metadata = new Map<string, GGUFEntry>();
   for (let i = 0; i < nKV; i++) {
     const key = await c.str("metadata key");
+    if (metadata.has(key)) throw new UserError("bad_file", `${name}: metadata key "${key}" appears twice`);
     const type = (await c.u32(`type of "${key}"`)) as GGUFValueType;
     const value = await readValue(c, type, key, 0);
     metadata.set(key, { type, value });
@@ -138,7 +152,7 @@ export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
   let alignment = 32;
   const al = metadata.get("general.alignment");
   if (al) {
-    const v = Number(al.value);
+    const v = typeof al.value === "number" || typeof al.value === "bigint" ? Number(al.value) : NaN;
     if (!Number.isInteger(v) || v <= 0 || (v & (v - 1)) !== 0 || v > 1 << 20) {
       throw new UserError("bad_file", `${name}: general.alignment ${String(al.value)} is not a power of two`);
     }
