@@ -1,7 +1,8 @@
 /**
  * The first frame of a GIF as Pillow shows it after `.convert("RGB")`: a palette image the size of the
- * logical screen, filled with the frame's transparent index (or index 0 when it has none), the frame's
- * indices drawn at its offset, every index mapped through the frame's palette (local, else global).
+ * logical screen (grown if the frame reaches past it), filled with the frame's transparent index (or
+ * index 0 when it has none), the frame's indices drawn at its offset, every index mapped through the
+ * frame's palette (local, else global).
  * Transparency is ignored, as `convert("RGB")` ignores it — the transparent index shows its palette
  * colour. (Generic decoders, libvips included, return black for transparent pixels instead.)
  * Indices beyond the palette map to black.
