@@ -16,7 +16,7 @@ import { fixturePath, sha256 } from "./fixtures.js";
 
 const W = 4;
 const H = 3;
-const seq = (n: number, f: (i: number) => number): number[] => Array.from({ length: n }, (_, i) => f(i));
+const seq = <T = number>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const rgbOf = (img: RgbImage, i: number): number[] => Array.from(img.data.subarray(i * 3, i * 3 + 3));
 const greys = (img: RgbImage): number[] => seq(img.width * img.height, (i) => {
   const [r, g, b] = rgbOf(img, i);
