@@ -5,6 +5,7 @@ export function countingModel(nVocab = 300, contextLength = 4096): LanguageModel
   const config: LlmConfig = {
     arch: "qwen3", nVocab, nEmbd: 4, nLayers: 1, nHeads: 1, nKVHeads: 1, headDim: 4, nFF: 4,
     contextLength, ropeTheta: 1e6, rmsEps: 1e-6, embeddingScale: 1, residualScale: 1, logitScale: 1,
+    ropeDim: 4, ropeStyle: "neox", ropeFreqScale: 1, attentionScale: 0.5,
   };
   const calls: number[] = [];
   return {
@@ -15,11 +16,12 @@ export function countingModel(nVocab = 300, contextLength = 4096): LanguageModel
       return {
         get nextPosition() { return rows.length; },
         length: () => rows.length,
+        positions: () => Int32Array.from(rows.keys()),
         truncate(from: number) { rows = rows.slice(0, from); },
         clear() { rows = []; },
         // test-only access
         ...( { rows: () => rows, push: (x: number | null) => rows.push(x) } as object),
-      } as KvCache;
+      } as unknown as KvCache;
     },
     embedTokens(ids) { return new Float32Array(ids.length * 4); },
     forward(input: ForwardInput, cache, options) {

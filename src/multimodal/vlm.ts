@@ -1,0 +1,170 @@
+import { UserError } from "../errors.js";
+import { renderChatTemplate } from "../formats/chat-template/index.js";
+import type { Tokenizer } from "../formats/tokenizer/index.js";
+import type { LanguageModel } from "../models/llm/language-model.js";
+import type { VisionModel } from "../models/vision/index.js";
+import type { VisionNumerics } from "../models/vision/index.js";
+import { generate, type GenerateOptions, type GenerationResult, type GenerationStep } from "../runtime/generation.js";
+import { ChatSession } from "../runtime/session.js";
+import { buildChatPrompt, type ChatPromptLayout, type EncodedImage } from "./chat-prompt.js";
+import { preprocessImage, type PreprocessedImage, type PreprocessPolicy } from "./image/preprocess.js";
+import { toPixelValues } from "./image/pixel-values.js";
+import type { RgbImage } from "./image/rgb-image.js";
+import { imageKey } from "./image-key.js";
+import type { ChatMessage, ImageResolver } from "./messages.js";
+import type { PlaceholderSchema, PlaceholderStyle } from "./placeholder.js";
+
+/** How images are cut, encoded and laid out in the prompt. */
+export interface ImageOptions {
+  /** Crop policy: the authors' processor (default), llama.cpp's mtmd, or BlueLM-V-3B's relaxed grids. */
+  readonly preprocess?: PreprocessPolicy;
+  readonly maxSliceNums?: number;
+  readonly scaleResolution?: number;
+  /** Prompt style: the authors' chat() (default) or llama.cpp's mtmd (no `<image_id>`, no "\n" joins). */
+  readonly style?: PlaceholderStyle;
+  readonly useImageId?: boolean;
+  /** Vision numerics: exact float32 (default) or llama.cpp's f16 emulation. */
+  readonly numerics?: VisionNumerics;
+}
+
+export interface ChatOptions extends GenerateOptions, ImageOptions {
+  /** V4.5: let the model think before answering (default off, as the authors' chat()). */
+  readonly enableThinking?: boolean;
+  readonly system?: string;
+}
+
+export interface VlmParts {
+  readonly llm: LanguageModel;
+  readonly vision: VisionModel;
+  readonly tokenizer: Tokenizer;
+  readonly chatTemplate: string;
+  /** For messages. */
+  readonly name: string;
+  readonly resolveImage?: ImageResolver;
+}
+
+/** Features of one image, kept so a conversation does not encode the same image twice. */
+interface CachedImage extends EncodedImage {
+  readonly preprocessed: PreprocessedImage;
+}
+
+/**
+ * A MiniCPM-V model: language model + vision tower + resampler + tokenizer + chat template.
+ * `chat()` answers one conversation; `session()` keeps the KV cache across turns.
+ */
+export class MiniCPMV {
+  readonly llm: LanguageModel;
+  readonly vision: VisionModel;
+  readonly tokenizer: Tokenizer;
+  readonly chatTemplate: string;
+  readonly name: string;
+  private readonly resolveImage?: ImageResolver;
+  private readonly imageCache = new Map<string, CachedImage>();
+  /** Last image layout (crops, grid) per conversation image, for tools that show or read it. */
+  lastImages: PreprocessedImage[] = [];
+
+  constructor(parts: VlmParts) {
+    this.llm = parts.llm;
+    this.vision = parts.vision;
+    this.tokenizer = parts.tokenizer;
+    this.chatTemplate = parts.chatTemplate;
+    this.name = parts.name;
+    this.resolveImage = parts.resolveImage;
+    const d = this.vision.config.outDim;
+    if (d !== this.llm.config.nEmbd) {
+      throw new UserError("bad_file", `${this.name}: the vision projector outputs ${d}-wide rows but the language model expects ${this.llm.config.nEmbd}; the two files do not belong together`);
+    }
+  }
+
+  /** "v2.5" for MiniCPM-Llama3-V 2.5 (minicpmv_version 2), "v2.6" for 2.6 / 4.0 / 4.5. */
+  get schema(): PlaceholderSchema {
+    return this.vision.config.version === 2 ? "v2.5" : "v2.6";
+  }
+
+  /** Crops + tower + resampler for one image, cached by content and options. */
+  encodeImage(image: RgbImage, opts: ImageOptions = {}): CachedImage {
+    const policy = opts.preprocess ?? "reference";
+    const key = `${imageKey(image)}|${policy}|${opts.maxSliceNums ?? 9}|${opts.scaleResolution ?? 448}|${opts.numerics ?? "reference"}`;
+    const hit = this.imageCache.get(key);
+    if (hit) {
+      this.imageCache.delete(key);
+      this.imageCache.set(key, hit);
+      return hit;
+    }
+    const cfg = this.vision.config;
+    const pre = preprocessImage(image, {
+      policy,
+      maxSliceNums: opts.maxSliceNums,
+      scaleResolution: opts.scaleResolution ?? cfg.imageSize,
+      patchSize: cfg.patchSize,
+    });
+    const crops = pre.crops.map((c) => ({
+      pixels: toPixelValues(c.image, { mean: cfg.imageMean, std: cfg.imageStd }),
+      height: c.image.height,
+      width: c.image.width,
+    }));
+    const enc = this.vision.encode(crops, { numerics: opts.numerics });
+    const entry: CachedImage = { grid: pre.grid, crops: enc.embeddings, key, preprocessed: pre };
+    this.imageCache.set(key, entry);
+    while (this.imageCache.size > 16) this.imageCache.delete(this.imageCache.keys().next().value!);
+    return entry;
+  }
+
+  /** The prompt for a conversation: text tokens and image rows, ready to feed. */
+  async prompt(messages: readonly ChatMessage[], opts: ChatOptions = {}): Promise<ChatPromptLayout> {
+    const style = opts.style ?? "authors";
+    const bos = this.tokenizer.special.bos;
+    const bosText = style === "authors" && bos !== null && bos !== undefined ? new TextDecoder().decode(this.tokenizer.tokenToPiece(bos, true)) : "";
+    const all = opts.system ? [{ role: "system" as const, content: opts.system }, ...messages] : messages;
+    this.lastImages = [];
+    return buildChatPrompt(all, {
+      renderTemplate: (msgs) => renderChatTemplate(this.chatTemplate, msgs, {
+        addGenerationPrompt: true,
+        bosToken: bosText,
+        enableThinking: opts.enableThinking ?? (this.llm.config.arch === "qwen3" ? false : undefined),
+        source: this.name,
+      }),
+      encode: (text, addSpecial) => this.tokenizer.encode(text, { addSpecial, parseSpecial: true }),
+      encodeImage: async (image) => {
+        const e = this.encodeImage(image, opts);
+        this.lastImages.push(e.preprocessed);
+        return e;
+      },
+      resolveImage: this.resolveImage,
+    }, { schema: this.schema, style, useImageId: opts.useImageId, queryNum: this.vision.config.queryNum });
+  }
+
+  /** Answers a conversation from scratch; streams steps, returns the whole result. */
+  async *chat(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
+    const layout = await this.prompt(messages, opts);
+    const cache = this.llm.newCache();
+    return yield* generate(this.llm, cache, layout.segments, this.tokenizer, opts);
+  }
+
+  /** A multi-turn conversation that keeps its KV cache: each `send` takes the whole message list. */
+  session(): VlmSession {
+    return new VlmSession(this);
+  }
+
+  async dispose(): Promise<void> {
+    await this.llm.dispose();
+  }
+}
+
+export class VlmSession {
+  private readonly chat: ChatSession;
+
+  constructor(private readonly vlm: MiniCPMV) {
+    this.chat = new ChatSession(vlm.llm, vlm.tokenizer);
+  }
+
+  /** Rows reused from the cache by the last `send`. */
+  get reusedRows(): number {
+    return this.chat.reusedRows;
+  }
+
+  async *send(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
+    const layout = await this.vlm.prompt(messages, opts);
+    return yield* this.chat.turn(layout.segments, opts);
+  }
+}
