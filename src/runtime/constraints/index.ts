@@ -1,0 +1,5 @@
+export { createJsonConstraint, JsonConstraint } from "./json-constraint.js";
+export { JsonRecognizer, State, type RecognizerOptions } from "./recognizer.js";
+export { compileSchema } from "./schema-compile.js";
+export { TokenTrie, type ConstraintVocab } from "./token-trie.js";
+export { schemaOfResponseFormat } from "./response-format.js";

@@ -1,0 +1,46 @@
+import type { ByteTrie } from "./byte-trie.js";
+import type { JsonRecognizer, State } from "./recognizer.js";
+import type { TokenTrie } from "./token-trie.js";
+
+/**
+ * Sets mask[id] = 1 for every token whose whole piece the recogniser accepts from `state` (and for
+ * end-of-generation ids if the value is complete), 0 for the rest.
+ *
+ * Inside a string, plain tokens (text without quotes, escapes or partial characters) are allowed by
+ * their character count alone, and only the other tokens are walked.
+ */
+export function fillMask(tt: TokenTrie, rec: JsonRecognizer, state: State, mask: Uint8Array): void {
+  mask.fill(0);
+  const room = state.tops.length === 1 ? state.tops[0].plainRoom : -1;
+  if (room >= 0) {
+    const { plainIds, plainCounts } = tt;
+    for (let k = 0; k < plainIds.length && plainCounts[k] <= room; k++) mask[plainIds[k]] = 1;
+    walk(tt.nonPlain, rec, state, mask);
+  } else walk(tt.all, rec, state, mask);
+  if (rec.acceptsEnd(state)) for (const id of tt.eog) mask[id] = 1;
+}
+
+/**
+ * One forward scan of the trie: a byte the recogniser rejects skips the node's whole subtree, and
+ * shared prefixes are stepped once.
+ */
+function walk(trie: ByteTrie, rec: JsonRecognizer, state: State, mask: Uint8Array): void {
+  const { byte, depth, end, tokStart, toks } = trie;
+  const n = trie.nodeCount;
+  const states: State[] = new Array(trie.maxPiece + 1);
+  states[0] = state;
+  let i = 1;
+  while (i < n) {
+    const d = depth[i];
+    const from = states[d - 1];
+    const b = byte[i];
+    // the memo lookup inlined: most steps are answered by it
+    const memo = from.memo;
+    let s = memo !== undefined ? memo[b] : undefined;
+    if (s === undefined) s = rec.step(from, b);
+    if (s === null) { i = end[i]; continue; }
+    states[d] = s;
+    for (let k = tokStart[i], e = tokStart[i + 1]; k < e; k++) mask[toks[k]] = 1;
+    i++;
+  }
+}
