@@ -1,10 +1,13 @@
 import type { Command } from "commander";
+import { registerChat } from "./chat.js";
+import { registerGenerate } from "./generate.js";
 import { registerLogits } from "./logits.js";
 import { registerTokenize } from "./tokenize.js";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerChat(program);
+  registerGenerate(program);
   registerLogits(program);
   registerTokenize(program);
 }

@@ -1,0 +1,77 @@
+import { Option, type Command } from "commander";
+import type { ContentPart } from "../../multimodal/messages.js";
+import { decodeImageFile } from "../../node/image-decode.js";
+import { openVlm } from "../../node/open-vlm.js";
+import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
+import { loadProgress } from "../progress.js";
+
+interface ChatFlags extends RunFlags {
+  model?: string;
+  mmproj?: string;
+  image: string[];
+  preprocess: "reference" | "llamacpp" | "bluelm";
+  maxSlices?: string;
+  style: "authors" | "llamacpp";
+  think?: boolean;
+  system?: string;
+  json?: boolean;
+}
+
+/** `pocketvlm chat`: ask a question about one or more images (or none), answer streamed to stdout. */
+export function registerChat(program: Command): void {
+  const cmd = program
+    .command("chat")
+    .description("ask the multimodal model a question about images; the answer streams to stdout (default model: the built-in ShapesWorld model)")
+    .argument("<question>", "the question")
+    .option("--model <file>", "LLM GGUF (default: the built-in model)")
+    .option("--mmproj <file>", "vision projector GGUF (mmproj) that belongs to --model")
+    .option("--image <file>", "an image file (PNG, JPEG, WebP, GIF, TIFF); repeat for several, in order", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option("--preprocess <policy>", "how images are cut into crops").choices(["reference", "llamacpp", "bluelm"]).default("reference"))
+    .option("--max-slices <n>", "most slices per image (default 9)")
+    .addOption(new Option("--style <style>", "prompt layout: the authors' chat() or llama.cpp's mtmd").choices(["authors", "llamacpp"]).default("authors"))
+    .option("--think", "MiniCPM-V 4.5: let the model think before answering")
+    .option("--system <text>", "a system message")
+    .option("--json", "print one JSON object (answer, tokens, timings) instead of streaming text");
+  addRunOptions(cmd).action(async (question: string, f: ChatFlags) => {
+    const sampling = samplingFrom(f);
+    const maxTokens = maxTokensFrom(f);
+    const maxSliceNums = positiveInt("--max-slices", f.maxSlices);
+    // decode images first: a bad image fails before the (slower) model load
+    const images = [];
+    for (const path of f.image) images.push(await decodeImageFile(path, { flavour: f.preprocess === "llamacpp" ? "llamacpp" : "pil" }));
+    const progress = loadProgress("loading");
+    const vlm = await openVlm({
+      model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
+      onProgress: (stage, x) => progress.update(stage, x),
+    }).finally(() => progress.stop());
+    try {
+      const content: ContentPart[] = [...images.map((image) => ({ type: "image" as const, image })), { type: "text", text: question }];
+      const it = vlm.chat([{ role: "user", content }], {
+        maxTokens, sampling, stop: f.stop, preprocess: f.preprocess, maxSliceNums, style: f.style,
+        numerics: f.preprocess === "llamacpp" ? "llamacpp" : "reference",
+        enableThinking: f.think, system: f.system,
+      });
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          const res = r.value;
+          if (f.json) {
+            process.stdout.write(JSON.stringify({
+              answer: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_rows: res.promptRows,
+              prefill_ms: Math.round(res.prefillMs), decode_ms: Math.round(res.decodeMs),
+              crops: vlm.lastImages.map((p) => ({ grid: p.grid, crops: p.crops.map((c) => [c.image.width, c.image.height]) })),
+            }) + "\n");
+          } else {
+            process.stdout.write("\n");
+            const tps = res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9);
+            if (process.stderr.isTTY) process.stderr.write(`[${res.promptRows} prompt rows in ${(res.prefillMs / 1000).toFixed(2)} s, ${res.tokens.length} tokens at ${tps.toFixed(1)} tok/s]\n`);
+          }
+          break;
+        }
+        if (!f.json) process.stdout.write(r.value.text);
+      }
+    } finally {
+      await vlm.dispose();
+    }
+  });
+}

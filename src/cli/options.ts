@@ -1,0 +1,59 @@
+import { Option, type Command } from "commander";
+import { UserError } from "../errors.js";
+import type { BackendChoice } from "../node/load-llm.js";
+import type { SamplingOptions } from "../runtime/sampling.js";
+
+/** Flags shared by the commands that run a model. */
+export interface RunFlags {
+  backend: BackendChoice;
+  threads?: string;
+  maxTokens: string;
+  temperature?: string;
+  topK?: string;
+  topP?: string;
+  minP?: string;
+  repeatPenalty?: string;
+  seed?: string;
+  stop?: string[];
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
+    .option("--threads <n>", "worker threads (default: all cores)")
+    .option("-n, --max-tokens <n>", "most tokens to generate", "256")
+    .option("--temperature <t>", "sampling temperature; 0 = greedy (default 0)")
+    .option("--top-k <k>", "top-k sampling (0 = off)")
+    .option("--top-p <p>", "top-p (nucleus) sampling")
+    .option("--min-p <p>", "min-p sampling")
+    .option("--repeat-penalty <r>", "repetition penalty (1 = off)")
+    .option("--seed <n>", "random seed for sampling")
+    .option("--stop <text>", "stop before this string (repeatable)", (v: string, acc: string[] = []) => [...acc, v]);
+}
+
+export function parseNumber(flag: string, v: string | undefined, check: (x: number) => boolean = Number.isFinite): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !check(x)) throw new UserError("bad_argument", `${flag}: "${v}" is not a valid value`);
+  return x;
+}
+
+export function positiveInt(flag: string, v: string | undefined): number | undefined {
+  return parseNumber(flag, v, (x) => Number.isInteger(x) && x > 0);
+}
+
+export function samplingFrom(f: RunFlags): SamplingOptions {
+  const temperature = parseNumber("--temperature", f.temperature) ?? 0;
+  return {
+    temperature,
+    topK: parseNumber("--top-k", f.topK, (x) => Number.isInteger(x) && x >= 0),
+    topP: parseNumber("--top-p", f.topP),
+    minP: parseNumber("--min-p", f.minP),
+    repetitionPenalty: parseNumber("--repeat-penalty", f.repeatPenalty),
+    seed: parseNumber("--seed", f.seed, (x) => Number.isInteger(x) && x >= 0),
+  };
+}
+
+export function maxTokensFrom(f: RunFlags): number {
+  return parseNumber("--max-tokens", f.maxTokens, (x) => Number.isInteger(x) && x >= 0)!;
+}
