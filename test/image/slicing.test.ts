@@ -17,6 +17,7 @@ import {
 } from "../../src/multimodal/image/slicing.js";
 import { ensureDivideLlamacpp, planLlamacpp } from "../../src/multimodal/image/llamacpp-slicing.js";
 import { planImage } from "../../src/multimodal/image/preprocess.js";
+import { UserError } from "../../src/errors.js";
 
 test("roundHalfEven is Python's round()", () => {
   const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [39.5, 40], [224.5, 224], [2.4999, 2], [2.5001, 3], [7, 7], [-0.5, 0], [-1.5, -2]];
@@ -65,9 +66,11 @@ test("options: scaleResolution and patchSize change the geometry; bad values are
   assert.ok(plan.grid !== null);
   for (const s of [plan.overview, plan.refined!]) assert.ok(s[0] % 16 === 0 && s[1] % 16 === 0);
   assert.ok(plan.overview[0] * plan.overview[1] <= 224 * 224 * 1.2);
-  assert.throws(() => planImage([10, 10], { policy: "reference", maxSliceNums: 0 }), RangeError);
-  assert.throws(() => planImage([10, 10], { policy: "reference", patchSize: 1.5 }), RangeError);
-  assert.throws(() => planImage([10, 10], { policy: "nope" as never }), RangeError);
+  const badArgument = (e: unknown) => e instanceof UserError && e.code === "bad_argument";
+  assert.throws(() => planImage([10, 10], { policy: "reference", maxSliceNums: 0 }), badArgument);
+  assert.throws(() => planImage([10, 10], { policy: "reference", patchSize: 1.5 }), badArgument);
+  assert.throws(() => planImage([10, 10], { policy: "bluelm", bluelmMargin: -0.1 }), badArgument);
+  assert.throws(() => planImage([10, 10], { policy: "nope" as never }), badArgument);
 });
 
 test("llama.cpp slicing: the documented observations (input -> overview, grid, slice size)", () => {

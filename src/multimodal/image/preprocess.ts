@@ -6,6 +6,7 @@
  *                area-resized, bicubic refined image letterboxed with black, float32 sizes);
  * - "bluelm":    the authors' resizes with BlueLM-V-3B's relaxed grid choice (bluelm-slicing.ts).
  */
+import { UserError } from "../../errors.js";
 import { type RgbImage, cropRgbImage } from "./rgb-image.js";
 import { resizePil } from "./pil-resize.js";
 import { resizeLlamacpp } from "./llamacpp-resize.js";
@@ -39,20 +40,24 @@ export interface PreprocessedImage {
   crops: Crop[];
 }
 
-function checkOptions(o: SliceOptions): void {
+function checkOptions(o: SliceOptions, margin: number | undefined): void {
   for (const [k, v] of Object.entries(o)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < 1) throw new UserError("bad_argument", `image option ${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (margin !== undefined && !(margin >= 0 && Number.isFinite(margin))) {
+    throw new UserError("bad_argument", `image option bluelmMargin must be a number >= 0, got ${String(margin)}`);
   }
 }
 
 /** Sizes, grid and crop boxes only (no pixels). */
 export function planImage(size: Size, opts: PreprocessOptions): SlicePlan {
+  if (!size.every((v) => Number.isInteger(v) && v > 0)) throw new RangeError(`image size must be positive integers, got ${size.join("x")}`);
   const sliceOpts: SliceOptions = {
     maxSliceNums: opts.maxSliceNums ?? DEFAULT_SLICE_OPTIONS.maxSliceNums,
     scaleResolution: opts.scaleResolution ?? DEFAULT_SLICE_OPTIONS.scaleResolution,
     patchSize: opts.patchSize ?? DEFAULT_SLICE_OPTIONS.patchSize,
   };
-  checkOptions(sliceOpts);
+  checkOptions(sliceOpts, opts.bluelmMargin);
   switch (opts.policy) {
     case "reference":
       return planReference(size, sliceOpts);
@@ -61,11 +66,14 @@ export function planImage(size: Size, opts: PreprocessOptions): SlicePlan {
     case "bluelm":
       return planBluelm(size, sliceOpts, opts.bluelmMargin ?? DEFAULT_BLUELM_MARGIN);
     default:
-      throw new RangeError(`unknown preprocessing policy ${String((opts as { policy: unknown }).policy)}`);
+      throw new UserError("bad_argument", `unknown image preprocessing policy "${String((opts as { policy: unknown }).policy)}" (reference, llamacpp, bluelm)`);
   }
 }
 
 export function preprocessImage(img: RgbImage, opts: PreprocessOptions): PreprocessedImage {
+  if (img.data.length !== img.width * img.height * 3 || img.width < 1 || img.height < 1) {
+    throw new RangeError(`malformed RgbImage: ${img.width}x${img.height} with ${img.data.length} bytes`);
+  }
   const plan = planImage([img.width, img.height], opts);
   const llama = opts.policy === "llamacpp";
   const overview = llama
