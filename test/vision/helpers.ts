@@ -10,7 +10,9 @@ import { loadVisionModel, type VisionModel } from "../../src/models/vision/visio
 import type { VisionCrop } from "../../src/models/vision/siglip.js";
 import { fileSource } from "../../src/node/file-source.js";
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures");
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = join(HERE, "..", "fixtures");
+export const SRC = join(HERE, "..", "..", "src");
 export const HF = join(FIXTURES, "hf");
 export const LLAMACPP_45 = join(FIXTURES, "llamacpp", "minicpmv-4.5");
 export const TINY_MMPROJ = join(HF, "gguf", "mmproj-tiny_q64-minicpmv_version3-f16.gguf");
@@ -116,4 +118,31 @@ export function fromPatchStrips(strips: Float32Array, h: number, w: number, p = 
     }
   }
   return { pixels, height: H, width: W };
+}
+
+/** The crop after preprocessing, as the tower takes it. */
+export interface PreparedCrop extends VisionCrop {
+  readonly kind: string;
+}
+
+export type Preprocess = (path: string, policy: "reference" | "llamacpp") => Promise<PreparedCrop[]>;
+
+/**
+ * The image preprocessing of src/multimodal/image/ (decode → crops → normalised CHW), or a reason it is
+ * not available; loaded lazily so these tests still run where that module has not landed.
+ */
+export async function loadPreprocess(): Promise<Preprocess | string> {
+  try {
+    const { preprocessImage } = await import("../../src/multimodal/image/preprocess.js");
+    const { toPixelValues } = await import("../../src/multimodal/image/pixel-values.js");
+    const { decodeImage } = await import("../../src/node/image-decode.js");
+    return async (path, policy) => {
+      const rgb = await decodeImage(readFileSync(path), { flavour: policy === "llamacpp" ? "llamacpp" : "pil", name: path });
+      return preprocessImage(rgb, { policy }).crops.map((c) => ({
+        kind: c.kind, pixels: toPixelValues(c.image), height: c.image.height, width: c.image.width,
+      }));
+    };
+  } catch (e) {
+    return `the image preprocessing (src/multimodal/image/, src/node/image-decode.ts) is not available: ${(e as Error).message}`;
+  }
 }
