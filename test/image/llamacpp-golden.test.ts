@@ -84,7 +84,6 @@ test("llama.cpp's preprocessed PNG dumps equal our crops pixel for pixel", async
     for (const c of dumps) {
       const png = await decodeImageFile(fixturePath("llamacpp", "minicpmv-4.5", c.u8_png!), { flavour: "llamacpp" });
       assert.deepEqual(out.crops[c.index].image.data, png.data, c.u8_png);
-      // the letterboxed refined image: two black rows at the top of 640x488's 728x560 slices
       n++;
     }
   }
