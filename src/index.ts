@@ -1,8 +1,36 @@
-/** pocketvlm: the library API. */
-export { UserError, isUserError } from "./errors.js";
-export type { ByteSource } from "./io/byte-source.js";
-export { bytesSource, blobSource } from "./io/byte-source.js";
+/**
+ * pocketvlm — the browser-safe core. Node conveniences (files, image decoding, model opening) are in
+ * `pocketvlm/node`.
+ */
+export { UserError, isUserError, type UserErrorCode } from "./errors.js";
+export { bytesSource, blobSource, type ByteSource } from "./io/byte-source.js";
+
+// formats
 export { readGGUF, GGUFMetadata } from "./formats/gguf/reader.js";
-export { GGMLType } from "./formats/gguf/ggml-types.js";
+export { writeGGUF } from "./formats/gguf/writer.js";
+export { GGMLType, ggmlTypeName } from "./formats/gguf/ggml-types.js";
+export { dequantize } from "./formats/gguf/dequantize.js";
+export { Tokenizer, StreamingDetokenizer } from "./formats/tokenizer/index.js";
+export { renderChatTemplate, chatTemplateOf } from "./formats/chat-template/index.js";
+
+// compute
 export type { Backend, WeightMatrix, AttentionArgs } from "./compute/backend.js";
 export { JsBackend } from "./compute/js/js-backend.js";
+
+// models
+export { modelSourceFromGGUF, type ModelSource } from "./models/model-source.js";
+export { loadLanguageModel } from "./models/llm/load.js";
+export type { LanguageModel, LlmConfig, KvCache, ForwardInput, ForwardOptions } from "./models/llm/language-model.js";
+export type { ForwardHooks, LayerState, RowEdit } from "./models/llm/hooks.js";
+export { loadMmproj, loadVisionModel, type VisionModel, type VisionConfig } from "./models/vision/index.js";
+
+// multimodal
+export { MiniCPMV, VlmSession, type ChatOptions, type ImageOptions } from "./multimodal/vlm.js";
+export type { ChatMessage, ContentPart, ImageResolver } from "./multimodal/messages.js";
+export { preprocessImage, type PreprocessPolicy } from "./multimodal/image/preprocess.js";
+export type { RgbImage } from "./multimodal/image/rgb-image.js";
+
+// runtime
+export { generate, generateAll, type GenerateOptions, type GenerationResult, type GenerationStep } from "./runtime/generation.js";
+export { Sampler, type SamplingOptions } from "./runtime/sampling.js";
+export { ChatSession } from "./runtime/session.js";

@@ -1,0 +1,9 @@
+/** pocketvlm/node — Node.js conveniences on top of the core: files, image decoding, opening models. */
+export * from "./index.js";
+export { fileSource } from "./node/file-source.js";
+export { fileSink } from "./node/file-sink.js";
+export { decodeImage, decodeImageFile } from "./node/image-decode.js";
+export { nodeImageResolver } from "./node/image-resolver.js";
+export { openLanguageModel, createBackend } from "./node/load-llm.js";
+export { openVlm, type OpenVlmOptions } from "./node/open-vlm.js";
+export { defaultModelPaths } from "./node/default-model.js";
