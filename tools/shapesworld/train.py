@@ -6,9 +6,12 @@ Resumable: re-running the same command continues from <run>/ckpt.pt. Determinist
 (data order, init; PyTorch CPU kernels are deterministic at a fixed thread count).
 """
 import argparse
+import os
+
+# Threads that spin while waiting burn the shared cores; sleep instead (must be set before torch loads).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import json
 import math
-import os
 import random
 import re
 import sys
@@ -239,7 +242,7 @@ def main():
         opt.step()
         step += 1
         losses.append(loss.item())
-        if step % 20 == 0:
+        if step % 20 == 0 or step <= 3:
             el = time.time() - t_start
             log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} lr {lr:.2e} "
                 f"{el / 60:.1f} min ({el / step:.2f} s/step over the run)")
