@@ -5,8 +5,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { existsSync } from "node:fs";
-import { HF, TINY_MMPROJ, concat, decodeRgb, diff, fromPatchStrips, loadPreprocess, mmprojModel, SRC, normalise, readF32, readJson } from "./helpers.js";
+import { JsBackend } from "../../src/compute/js/js-backend.js";
+import { loadHfVision } from "../../src/formats/hf/vision.js";
+import { readSafetensors } from "../../src/formats/safetensors/reader.js";
+import { writeSafetensors } from "../../src/formats/safetensors/writer.js";
+import { bytesSource } from "../../src/io/byte-source.js";
+import { memorySink } from "../../src/io/byte-sink.js";
+import { visionConfigFromSource } from "../../src/models/vision/config.js";
+import type { CropFeatures } from "../../src/models/vision/resampler.js";
+import { loadVisionModel, type VisionModel } from "../../src/models/vision/vision-model.js";
+import { fileSource } from "../../src/node/file-source.js";
+import { HF, TINY_MMPROJ, concat, decodeRgb, diff, fromPatchStrips, loadPreprocess, mmprojModel, normalise, readF32, readJson } from "./helpers.js";
 
 const golden = readJson(join(HF, "golden.json"));
 const cases = golden.vision_resampler.cases as any[];
@@ -110,8 +119,62 @@ test("an image is a group of one with temporal id -1: same as the 2-D resampler"
 
 const preprocess = await loadPreprocess();
 
-for (const label of ["v2.6 grid_2x1", "v2.6 grid_3x2", "v2.6 strip_gt70_patches"]) {
-  test(`${label}: all crops of the authors' batch, hidden states and resampler outputs`, { skip: typeof preprocess === "string" && preprocess }, async (t) => {
+/** The "2.5-style" model of the goldens: tiny_q64's tower with the 96-query resampler, via the HF loader. */
+async function q96Model(): Promise<VisionModel> {
+  const vpm = await readSafetensors(await fileSource(join(HF, "weights", "tiny_q64.safetensors")));
+  const res = await readSafetensors(await fileSource(join(HF, "weights", "tiny_q96_resampler.safetensors")));
+  try {
+    const tensors = [];
+    for (const [file, keep] of [[vpm, "vpm."], [res, "resampler."]] as const) {
+      for (const t of file.tensors.filter((x) => x.name.startsWith(keep))) {
+        tensors.push({ name: t.name, dtype: t.dtype, shape: t.shape, data: (await file.source.read(t.offset, t.byteLength)).slice() });
+      }
+    }
+    const sink = memorySink();
+    await writeSafetensors(sink, tensors);
+    const config = readJson(join(HF, "weights", "tiny_q96_2_5style.config.json"));
+    const src = await loadHfVision({ name: "tiny_q96", config, weights: [bytesSource("tiny_q96.safetensors", sink.bytes())] });
+    return await loadVisionModel(src, visionConfigFromSource(src), new JsBackend());
+  } finally {
+    await vpm.source.close?.();
+    await res.source.close?.();
+  }
+}
+
+const q96 = q96Model();
+
+function q96Case(t: { diagnostic(m: string): void }, label: string, m: VisionModel, features: CropFeatures[]): void {
+  const c = caseOf(`2.5-style q96 ${label}`);
+  assert.equal(m.config.queryNum, 96);
+  const out = m.resample(features.map((f) => [f]));
+  const d = diff(concat(out.embeddings), readF32(join(HF, c.resampler_out.file)));
+  t.diagnostic(`2.5-style q96 ${label}: resampler max abs ${d.maxAbs.toExponential(2)} (rel ${d.rel.toExponential(2)})`);
+  assert.ok(d.rel <= TOL_REL, `q96 resampler rel ${d.rel}`);
+}
+
+test("2.5-style q96 unsliced (safetensors through src/formats/hf/)", async (t) => {
+  const m = await q96;
+  const crop = sq448();
+  const hidden = (await mmprojModel(TINY_MMPROJ)).tower([crop]);
+  q96Case(t, "unsliced", m, [{ hidden: hidden[0], h: 32, w: 32 }]);
+});
+
+test("the authors' safetensors (tiny_q64 through src/formats/hf/) give the v2.6 golden too", async (t) => {
+  const weights = await fileSource(join(HF, "weights", "tiny_q64.safetensors"));
+  try {
+    const src = await loadHfVision({ name: "tiny_q64", config: readJson(join(HF, "weights", "tiny_q64_v2_6.config.json")), weights: [weights] });
+    const m = await loadVisionModel(src, visionConfigFromSource(src), new JsBackend());
+    const c = caseOf("v2.6 unsliced");
+    const d = diff(m.encode([sq448()]).embeddings[0], readF32(join(HF, c.resampler_out.file)));
+    t.diagnostic(`tiny_q64 safetensors, v2.6 unsliced: resampler max abs ${d.maxAbs.toExponential(2)}`);
+    assert.ok(d.rel <= TOL_REL, `rel ${d.rel}`);
+  } finally {
+    await weights.close?.();
+  }
+});
+
+for (const [label, name] of [["v2.6 grid_2x1", "grid_2x1"], ["v2.6 grid_3x2", "grid_3x2"], ["v2.6 strip_gt70_patches", "strip_gt70_patches"]]) {
+  test(`${name}: all crops of the authors' batch, hidden states and resampler outputs (v2.6, q96)`, { skip: typeof preprocess === "string" && preprocess }, async (t) => {
     if (typeof preprocess === "string") return;
     const m = await mmprojModel(TINY_MMPROJ);
     const c = caseOf(label);
@@ -123,13 +186,7 @@ for (const label of ["v2.6 grid_2x1", "v2.6 grid_3x2", "v2.6 strip_gt70_patches"
     t.diagnostic(`${label}: hidden max abs ${dh.maxAbs.toExponential(2)} (rel ${dh.rel.toExponential(2)}), resampler max abs ${dr.maxAbs.toExponential(2)} (rel ${dr.rel.toExponential(2)})`);
     assert.ok(dh.rel <= TOL_REL, `hidden rel ${dh.rel}`);
     assert.ok(dr.rel <= TOL_REL, `resampler rel ${dr.rel}`);
+    const features = crops.map((k, i) => ({ hidden: enc.hiddenStates![i], h: k.height / 14, w: k.width / 14 }));
+    q96Case(t, name, await q96, features);
   });
 }
-
-const HF_LOADER = join(SRC, "formats", "hf");
-
-test("2.5-style q96 resampler (tiny_q96_resampler.safetensors)", {
-  skip: !existsSync(HF_LOADER) && "needs the authors' safetensors loader (src/formats/hf/), which is not in the tree yet",
-}, async () => {
-  assert.fail("wire the q96 cases to src/formats/hf/ now that it exists");
-});
