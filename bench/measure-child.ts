@@ -1,0 +1,19 @@
+/**
+ * Child-process entry of one measurement:
+ *   node --import tsx bench/measure-child.ts '<MeasureRequest JSON>'
+ * Prints the result as one stdout line `RESULT_MARK + JSON` (progress on stderr), then exits even if
+ * a backend left worker threads behind.
+ */
+import { measure, RESULT_MARK, type MeasureRequest } from "./measure.js";
+
+function send(result: unknown, code: number): void {
+  process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`, () => process.exit(code));
+}
+
+try {
+  const req = JSON.parse(process.argv[2] ?? "") as MeasureRequest;
+  const result = await measure(req);
+  send(result, 0);
+} catch (e) {
+  send({ ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) }, 1);
+}

@@ -1,0 +1,193 @@
+/**
+ * One measurement, run in its own child process (so peak RSS belongs to one model and one thread
+ * count): load the model, warm up, then `reps` × (prefill of `prompt` random tokens in one forward
+ * call with logits for the last row only; decode of `gen` tokens one per forward call from an empty
+ * cache, as llama-bench's pp/tg tests do), then a short profiled decode (where one token's time goes).
+ *
+ * Run by bench/measure-child.ts; the result travels back as one stdout line `RESULT_MARK + JSON`.
+ */
+import type { WeightMatrix } from "../src/compute/backend.js";
+import { isUserError } from "../src/errors.js";
+import { ggmlRowBytes } from "../src/formats/gguf/ggml-types.js";
+import { openLanguageModel, type BackendChoice, type OpenedLanguageModel } from "../src/node/load-llm.js";
+import { rng } from "./synth-model.js";
+
+export const RESULT_MARK = "@@pocketvlm-bench-result@@";
+
+export interface MeasureRequest {
+  readonly path: string;
+  readonly backend: BackendChoice;
+  readonly threads: number;
+  readonly prompt: number;
+  readonly gen: number;
+  readonly reps: number;
+  /** Tokens of the warm-up prefill (plus a few decode steps), not timed. */
+  readonly warmupPrompt: number;
+  /** Decode steps timed op by op after the measurement (0 = no profile). */
+  readonly profileSteps: number;
+  readonly seed: number;
+}
+
+/** Milliseconds per decoded token spent in each part, and weight bytes the matrix products read. */
+export interface DecodeProfile {
+  readonly steps: number;
+  readonly totalMs: number;
+  readonly parts: Record<string, { ms: number; calls: number; bytes?: number; gbPerS?: number }>;
+}
+
+export interface MeasureResult {
+  readonly ok: true;
+  readonly backend: string;
+  readonly threads: number;
+  readonly loadSeconds: number;
+  readonly prefillSeconds: number[];
+  readonly decodeSeconds: number[];
+  readonly prefillTokPerS: number;
+  readonly decodeTokPerS: number;
+  readonly maxRssBytes: number;
+  readonly rssAfterLoadBytes: number;
+  readonly profile?: DecodeProfile;
+}
+
+export interface MeasureFailure {
+  readonly ok: false;
+  /** True when the WebAssembly backend is not in this build. */
+  readonly unavailable?: boolean;
+  readonly error: string;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function randomIds(n: number, nVocab: number, next: () => number): number[] {
+  return Array.from({ length: n }, () => next() % nVocab);
+}
+
+/** Classifies a matrix product by the weight's shape: lm_head, FFN, or attention projections. */
+function matmulPart(w: WeightMatrix, nVocab: number, nFF: number): string {
+  if (w.rows === nVocab) return "matmul.lm_head";
+  if (w.rows === nFF || w.cols === nFF) return "matmul.ffn";
+  return "matmul.attn_proj";
+}
+
+function profileDecode(model: OpenedLanguageModel, steps: number, next: () => number): DecodeProfile {
+  const be = model.backend as unknown as Record<string, unknown>;
+  const { nVocab, nFF } = model.config;
+  const parts: Record<string, { ms: number; calls: number; bytes: number }> = {};
+  const add = (k: string, ms: number, bytes = 0) => {
+    const p = (parts[k] ??= { ms: 0, calls: 0, bytes: 0 });
+    p.ms += ms;
+    p.calls++;
+    p.bytes += bytes;
+  };
+  const originals = new Map<string, unknown>();
+  const wrap = (name: "matmul" | "attention" | "getRows", part: (args: unknown[]) => [string, number]) => {
+    const f = be[name] as (...a: unknown[]) => unknown;
+    originals.set(name, Object.prototype.hasOwnProperty.call(be, name) ? f : undefined);
+    be[name] = (...args: unknown[]) => {
+      const t = performance.now();
+      const r = f.apply(model.backend, args);
+      const [k, bytes] = part(args);
+      add(k, performance.now() - t, bytes);
+      return r;
+    };
+  };
+  wrap("matmul", (a) => {
+    const w = a[0] as WeightMatrix;
+    return [matmulPart(w, nVocab, nFF), ggmlRowBytes(w.type, w.cols) * w.rows];
+  });
+  wrap("attention", () => ["attention", 0]);
+  wrap("getRows", () => ["embedding", 0]);
+  const cache = model.newCache();
+  let total = 0;
+  try {
+    for (let i = 0; i < steps; i++) {
+      const t = performance.now();
+      model.forward({ kind: "tokens", ids: [next() % nVocab] }, cache, { logits: "last" });
+      total += performance.now() - t;
+    }
+  } finally {
+    for (const [name, f] of originals) {
+      if (f === undefined) delete be[name];
+      else be[name] = f;
+    }
+  }
+  const out: DecodeProfile["parts"] = {};
+  let accounted = 0;
+  for (const [k, p] of Object.entries(parts)) {
+    accounted += p.ms;
+    out[k] = {
+      ms: p.ms / steps,
+      calls: p.calls / steps,
+      ...(p.bytes ? { bytes: p.bytes / steps, gbPerS: p.bytes / (p.ms / 1000) / 1e9 } : {}),
+    };
+  }
+  out["rest (norms, RoPE, SiLU, residuals, JS glue)"] = { ms: (total - accounted) / steps, calls: 0 };
+  return { steps, totalMs: total / steps, parts: out };
+}
+
+export async function measure(req: MeasureRequest): Promise<MeasureResult | MeasureFailure> {
+  const next = rng(req.seed);
+  const t0 = performance.now();
+  let model: OpenedLanguageModel;
+  try {
+    model = await openLanguageModel(req.path, { backend: req.backend, threads: req.threads });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (isUserError(e) && e.code === "unsupported" && /WebAssembly/i.test(msg)) {
+      return { ok: false, unavailable: true, error: `wasm backend unavailable (${msg})` };
+    }
+    return { ok: false, error: msg };
+  }
+  try {
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const rssAfterLoadBytes = process.memoryUsage.rss();
+    const { nVocab } = model.config;
+    log(`    loaded in ${loadSeconds.toFixed(1)} s (${model.backend.name}, ${model.backend.threads} thread(s)); warming up`);
+
+    // warm-up: JIT tiers, worker start-up, first-touch of scratch memory
+    model.forward({ kind: "tokens", ids: randomIds(Math.min(req.warmupPrompt, req.prompt), nVocab, next) }, model.newCache(), { logits: "last" });
+    const wc = model.newCache();
+    for (let i = 0; i < 4; i++) model.forward({ kind: "tokens", ids: [next() % nVocab] }, wc, { logits: "last" });
+
+    const prefillSeconds: number[] = [];
+    const decodeSeconds: number[] = [];
+    for (let r = 0; r < req.reps; r++) {
+      const ids = randomIds(req.prompt, nVocab, next);
+      let t = performance.now();
+      model.forward({ kind: "tokens", ids }, model.newCache(), { logits: "last" });
+      prefillSeconds.push((performance.now() - t) / 1000);
+
+      const cache = model.newCache();
+      const gen = randomIds(req.gen, nVocab, next);
+      t = performance.now();
+      for (const id of gen) model.forward({ kind: "tokens", ids: [id] }, cache, { logits: "last" });
+      decodeSeconds.push((performance.now() - t) / 1000);
+      log(`    rep ${r + 1}/${req.reps}: prefill ${(req.prompt / prefillSeconds[r]).toFixed(2)} tok/s, decode ${(req.gen / decodeSeconds[r]).toFixed(2)} tok/s`);
+    }
+    const profile = req.profileSteps > 0 ? profileDecode(model, req.profileSteps, next) : undefined;
+    return {
+      ok: true,
+      backend: model.backend.name,
+      threads: model.backend.threads,
+      loadSeconds,
+      prefillSeconds,
+      decodeSeconds,
+      prefillTokPerS: req.prompt / median(prefillSeconds),
+      decodeTokPerS: req.gen / median(decodeSeconds),
+      // resourceUsage().maxRSS is in kilobytes
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      rssAfterLoadBytes,
+      profile,
+    };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? (isUserError(e) ? e.message : e.stack ?? e.message) : String(e) };
+  } finally {
+    await model.dispose();
+  }
+}
