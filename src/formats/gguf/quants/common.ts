@@ -32,9 +32,9 @@ export function viaF16(x: number): number {
  * NaN maps to 0 so callers' integer arrays stay integers.
  */
 export function nearestInt(x: number): number {
-  let r = Math.round(x);
-  if (r - x === 0.5 && (r & 1) !== 0) r -= 1; // Math.round sends ties up; ggml sends them to even
-  return Number.isNaN(r) ? 0 : r;
+  const r = Math.round(x);
+  if (r - x === 0.5) return r & 1 ? r - 1 : r; // Math.round sends ties up; ggml sends them to even
+  return r === r ? r : 0;
 }
 
 /** C's roundf: half away from zero. */

@@ -1,4 +1,4 @@
-import { bf16ToFloat, floatToHalf, halfToFloat } from "../../../util/f16.js";
+import { floatToHalf, halfToFloat } from "../../../util/f16.js";
 import { GGMLType } from "../ggml-types.js";
 import { registerDequantizer, registerQuantizer } from "./registry.js";
 
@@ -19,17 +19,33 @@ function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
+// typed-array views use the platform's byte order; GGUF and safetensors are little-endian
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 registerDequantizer(GGMLType.F32, (src, dst, n) => {
+  if (LITTLE_ENDIAN && src.byteOffset % 4 === 0) {
+    dst.set(new Float32Array(src.buffer, src.byteOffset, n));
+    return;
+  }
   const v = view(src);
   for (let i = 0; i < n; i++) dst[i] = v.getFloat32(i * 4, true);
 });
+
+/** Little-endian u16 values of src, without a copy when alignment and byte order allow. */
+function u16s(src: Uint8Array, n: number): Uint16Array {
+  if (LITTLE_ENDIAN && src.byteOffset % 2 === 0) return new Uint16Array(src.buffer, src.byteOffset, n);
+  const out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = src[2 * i] | (src[2 * i + 1] << 8);
+  return out;
+}
 registerQuantizer(GGMLType.F32, (src, dst, n) => {
   const v = view(dst);
   for (let i = 0; i < n; i++) v.setFloat32(i * 4, src[i], true);
 });
 
 registerDequantizer(GGMLType.F16, (src, dst, n) => {
-  for (let i = 0; i < n; i++) dst[i] = halfToFloat(src[2 * i] | (src[2 * i + 1] << 8));
+  const h = u16s(src, n);
+  for (let i = 0; i < n; i++) dst[i] = halfToFloat(h[i]);
 });
 registerQuantizer(GGMLType.F16, (src, dst, n) => {
   for (let i = 0; i < n; i++) {
@@ -40,7 +56,9 @@ registerQuantizer(GGMLType.F16, (src, dst, n) => {
 });
 
 registerDequantizer(GGMLType.BF16, (src, dst, n) => {
-  for (let i = 0; i < n; i++) dst[i] = bf16ToFloat(src[2 * i] | (src[2 * i + 1] << 8));
+  const h = u16s(src, n);
+  const bits = new Uint32Array(dst.buffer, dst.byteOffset, n);
+  for (let i = 0; i < n; i++) bits[i] = h[i] << 16; // bf16 is the top half of a float32
 });
 registerQuantizer(GGMLType.BF16, (src, dst, n) => {
   for (let i = 0; i < n; i++) {

@@ -26,6 +26,12 @@ export function dequantizeQ4_K(src: Uint8Array, dst: Float32Array, n: number): v
   }
 }
 
+// reused across blocks: quantizing is synchronous, so one set of buffers is enough
+const scratch = {
+  Laux: new Uint8Array(32), weights: new Float32Array(32), mins: new Float32Array(8), scales: new Float32Array(8),
+  ls: new Uint8Array(8), lm: new Uint8Array(8),
+};
+
 /**
  * First pass shared with Q5_K: per 32-group weighted scale/min search, then the 6-bit scale codes.
  * Returns the levels re-picked against the stored (f16, 6-bit) scales.
@@ -33,10 +39,7 @@ export function dequantizeQ4_K(src: Uint8Array, dst: Float32Array, n: number): v
 export function quantizeScaleMinBlock(
   src: Float32Array, x: number, dst: Uint8Array, o: number, nmax: number, rmin: number, nstep: number, L: Uint8Array,
 ): void {
-  const Laux = new Uint8Array(32);
-  const weights = new Float32Array(32);
-  const mins = new Float32Array(8);
-  const scales = new Float32Array(8);
+  const { Laux, weights, mins, scales, ls, lm } = scratch;
   let maxScale = 0;
   let maxMin = 0;
   for (let j = 0; j < 8; j++) {
@@ -52,8 +55,6 @@ export function quantizeScaleMinBlock(
   }
   const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
   const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
-  const ls = new Uint8Array(8);
-  const lm = new Uint8Array(8);
   for (let j = 0; j < 8; j++) {
     // ggml stores nearest_int in a uint8_t before MIN(63, .)
     ls[j] = Math.min(63, nearestInt(f32(invScale * scales[j])) & 0xff);
