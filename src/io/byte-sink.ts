@@ -56,6 +56,26 @@ export function memorySink(name = "memory"): MemorySink {
 }
 
 /**
+ * A ByteSink over a WHATWG WritableStream (a browser FileSystemWritableFileStream, a Node Writable
+ * turned web stream, a download stream). Chunks are copied, since streams may queue them.
+ */
+export function streamSink(name: string, stream: WritableStream<Uint8Array>): ByteSink {
+  const writer = stream.getWriter();
+  return {
+    name,
+    async write(chunk) {
+      await writer.write(chunk.slice());
+    },
+    async close() {
+      await writer.close();
+    },
+    async abort(reason) {
+      await writer.abort(reason).catch(() => undefined);
+    },
+  };
+}
+
+/**
  * Coalesces small writes into chunks of about `chunkSize` bytes before they reach the sink; large
  * chunks go straight through. Call `flush()` before closing the sink.
  */

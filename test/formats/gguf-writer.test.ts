@@ -9,7 +9,7 @@ import { GGUFValueType as T, type GGUFArray } from "../../src/formats/gguf/types
 import { GGMLType, ggmlRowBytes } from "../../src/formats/gguf/ggml-types.js";
 import { quantize } from "../../src/formats/gguf/quantize.js";
 import { bytesSource } from "../../src/io/byte-source.js";
-import { memorySink } from "../../src/io/byte-sink.js";
+import { memorySink, streamSink } from "../../src/io/byte-sink.js";
 import { fileSink } from "../../src/node/file-sink.js";
 import { fileSource } from "../../src/node/file-source.js";
 import { UserError } from "../../src/errors.js";
@@ -162,4 +162,21 @@ test("file sink: renames into place on success, leaves nothing behind on failure
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("stream sink: a WritableStream receives the file, or an abort", async () => {
+  const chunks: Uint8Array[] = [];
+  let aborted = false;
+  const stream = new WritableStream<Uint8Array>({ write(c) { chunks.push(c); }, abort() { aborted = true; } });
+  const { list } = tensors();
+  const n = await writeGGUF(streamSink("web.gguf", stream), { metadata: METADATA, tensors: list });
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) { all.set(c, o); o += c.byteLength; }
+  assert.equal(o, n);
+  assert.equal((await readGGUF(bytesSource("web.gguf", all))).tensors.length, list.length);
+
+  const failing = new WritableStream<Uint8Array>({ abort() { aborted = true; } });
+  await assert.rejects(writeGGUF(streamSink("bad.gguf", failing), { metadata: [], tensors: [{ name: "x", dims: [4], type: GGMLType.F32, data: new Uint8Array(3) }] }), UserError);
+  assert.equal(aborted, true);
 });
