@@ -21,53 +21,53 @@ const MAX_STRING_BYTES = 1 << 26;
 const MAX_TENSORS = 1 << 22;
 const MAX_KV = 1 << 20;
 
-/** Reads the header of a GGUF file in chunks, never past what the file holds. */
+/** Thrown when the header runs past the bytes read so far: the caller reads more and parses again. */
+class NeedMore {
+  constructor(readonly upTo: number) {}
+}
+
+/**
+ * Parses the header synchronously over a prefix of the file (one per read, not per value: a
+ * 150k-token vocabulary parses in milliseconds); running past the prefix asks for a longer one.
+ */
 class Cursor {
-  private buf: Uint8Array = new Uint8Array(0);
-  private view = new DataView(this.buf.buffer);
-  private bufStart = 0;
+  private readonly view: DataView;
   pos = 0;
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
 
-  constructor(private readonly src: ByteSource) {}
+  constructor(private readonly src: ByteSource, private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
 
   private fail(what: string): never {
     throw new UserError("bad_file", `${this.src.name}: truncated or corrupt GGUF (${what} at byte ${this.pos}, file has ${this.src.size} bytes)`);
   }
 
-  private async ensure(n: number, what: string): Promise<void> {
+  private at(n: number, what: string): number {
     if (this.pos + n > this.src.size) this.fail(`${what} runs past the end of the file`);
-    if (this.pos >= this.bufStart && this.pos + n <= this.bufStart + this.buf.length) return;
-    const len = Math.min(Math.max(n, CHUNK), this.src.size - this.pos);
-    this.buf = await this.src.read(this.pos, len);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    this.bufStart = this.pos;
-  }
-
-  private async at(n: number, what: string): Promise<number> {
-    await this.ensure(n, what);
-    const o = this.pos - this.bufStart;
+    if (this.pos + n > this.buf.length) throw new NeedMore(this.pos + n);
+    const o = this.pos;
     this.pos += n;
     return o;
   }
 
-  async u8(what = "u8") { const o = await this.at(1, what); return this.view.getUint8(o); }
-  async i8(what = "i8") { const o = await this.at(1, what); return this.view.getInt8(o); }
-  async u16(what = "u16") { const o = await this.at(2, what); return this.view.getUint16(o, true); }
-  async i16(what = "i16") { const o = await this.at(2, what); return this.view.getInt16(o, true); }
-  async u32(what = "u32") { const o = await this.at(4, what); return this.view.getUint32(o, true); }
-  async i32(what = "i32") { const o = await this.at(4, what); return this.view.getInt32(o, true); }
-  async f32(what = "f32") { const o = await this.at(4, what); return this.view.getFloat32(o, true); }
-  async f64(what = "f64") { const o = await this.at(8, what); return this.view.getFloat64(o, true); }
-  async u64(what = "u64") { const o = await this.at(8, what); return this.view.getBigUint64(o, true); }
-  async i64(what = "i64") { const o = await this.at(8, what); return this.view.getBigInt64(o, true); }
+  u8(what = "u8") { return this.view.getUint8(this.at(1, what)); }
+  i8(what = "i8") { return this.view.getInt8(this.at(1, what)); }
+  u16(what = "u16") { return this.view.getUint16(this.at(2, what), true); }
+  i16(what = "i16") { return this.view.getInt16(this.at(2, what), true); }
+  u32(what = "u32") { return this.view.getUint32(this.at(4, what), true); }
+  i32(what = "i32") { return this.view.getInt32(this.at(4, what), true); }
+  f32(what = "f32") { return this.view.getFloat32(this.at(4, what), true); }
+  f64(what = "f64") { return this.view.getFloat64(this.at(8, what), true); }
+  u64(what = "u64") { return this.view.getBigUint64(this.at(8, what), true); }
+  i64(what = "i64") { return this.view.getBigInt64(this.at(8, what), true); }
 
   /**
    * A u64 count or size that must fit what is left in the file and stay under `max`
    * (guards against absurd allocations and endless loops).
    */
-  async count(what: string, bytesPerItem: number, max: number): Promise<number> {
-    const v = await this.u64(what);
+  count(what: string, bytesPerItem: number, max: number): number {
+    const v = this.u64(what);
     const left = this.src.size - this.pos;
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || Number(v) * bytesPerItem > left) {
       this.pos -= 8;
@@ -80,9 +80,9 @@ class Cursor {
     return Number(v);
   }
 
-  async str(what = "string"): Promise<string> {
-    const n = await this.count(`${what} length`, 1, MAX_STRING_BYTES);
-    const o = await this.at(n, what);
+  str(what = "string"): string {
+    const n = this.count(`${what} length`, 1, MAX_STRING_BYTES);
+    const o = this.at(n, what);
     return this.decoder.decode(this.buf.subarray(o, o + n));
   }
 }
@@ -96,7 +96,7 @@ const SCALAR_SIZE: Partial<Record<GGUFValueType, number>> = {
   [GGUFValueType.ARRAY]: 12,
 };
 
-async function readValue(c: Cursor, type: GGUFValueType, key: string, depth: number): Promise<GGUFValue> {
+function readValue(c: Cursor, type: GGUFValueType, key: string, depth: number): GGUFValue {
   switch (type) {
     case GGUFValueType.UINT8: return c.u8(key);
     case GGUFValueType.INT8: return c.i8(key);
@@ -108,16 +108,16 @@ async function readValue(c: Cursor, type: GGUFValueType, key: string, depth: num
     case GGUFValueType.FLOAT64: return c.f64(key);
     case GGUFValueType.UINT64: return c.u64(key);
     case GGUFValueType.INT64: return c.i64(key);
-    case GGUFValueType.BOOL: return (await c.u8(key)) !== 0;
+    case GGUFValueType.BOOL: return (c.u8(key)) !== 0;
     case GGUFValueType.STRING: return c.str(key);
     case GGUFValueType.ARRAY: {
       if (depth > 4) throw new UserError("bad_file", `${key}: arrays nested too deeply`);
-      const itemType = (await c.u32(`${key} array type`)) as GGUFValueType;
+      const itemType = (c.u32(`${key} array type`)) as GGUFValueType;
       const size = SCALAR_SIZE[itemType];
       if (size === undefined) throw new UserError("bad_file", `metadata key "${key}": unknown array element type ${itemType}`);
-      const n = await c.count(`${key} array length`, size, MAX_ARRAY_ITEMS);
+      const n = c.count(`${key} array length`, size, MAX_ARRAY_ITEMS);
       const items: GGUFValue[] = new Array(n);
-      for (let i = 0; i < n; i++) items[i] = await readValue(c, itemType, key, depth + 1);
+      for (let i = 0; i < n; i++) items[i] = readValue(c, itemType, key, depth + 1);
       return { itemType, items } as GGUFArray;
     }
     default:
@@ -127,25 +127,38 @@ async function readValue(c: Cursor, type: GGUFValueType, key: string, depth: num
 
 /** Parses a GGUF (v2 or v3) header and tensor table. Tensor data stays in the source. */
 export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
+  if (source.size < 24) throw new UserError("bad_file", `${source.name}: not a GGUF file (only ${source.size} bytes)`);
+  let want = Math.min(source.size, CHUNK);
+  for (;;) {
+    const prefix = await source.read(0, want);
+    try {
+      return parseHeader(source, prefix);
+    } catch (e) {
+      if (!(e instanceof NeedMore)) throw e;
+      want = Math.min(source.size, Math.max(want * 4, e.upTo));
+    }
+  }
+}
+
+function parseHeader(source: ByteSource, prefix: Uint8Array): GGUFFile {
   const name = source.name;
-  if (source.size < 24) throw new UserError("bad_file", `${name}: not a GGUF file (only ${source.size} bytes)`);
-  const c = new Cursor(source);
-  const magic = await c.u32("magic");
+  const c = new Cursor(source, prefix);
+  const magic = c.u32("magic");
   if (magic !== GGUF_MAGIC) throw new UserError("bad_file", `${name}: not a GGUF file (bad magic 0x${magic.toString(16).padStart(8, "0")})`);
-  const version = await c.u32("version");
+  const version = c.u32("version");
   if (version !== 2 && version !== 3) {
     throw new UserError("unsupported", `${name}: GGUF version ${version} is not supported (2 and 3 are)`);
   }
   // Each tensor entry needs at least 8+4+8+4+8 bytes; each kv at least 8+4+1.
-  const nTensors = await c.count("tensor count", 32, MAX_TENSORS);
-  const nKV = await c.count("metadata count", 13, MAX_KV);
+  const nTensors = c.count("tensor count", 32, MAX_TENSORS);
+  const nKV = c.count("metadata count", 13, MAX_KV);
 
   const metadata = new Map<string, GGUFEntry>();
   for (let i = 0; i < nKV; i++) {
-    const key = await c.str("metadata key");
+    const key = c.str("metadata key");
     if (metadata.has(key)) throw new UserError("bad_file", `${name}: metadata key "${key}" appears twice`);
-    const type = (await c.u32(`type of "${key}"`)) as GGUFValueType;
-    const value = await readValue(c, type, key, 0);
+    const type = (c.u32(`type of "${key}"`)) as GGUFValueType;
+    const value = readValue(c, type, key, 0);
     metadata.set(key, { type, value });
   }
 
@@ -162,28 +175,28 @@ export async function readGGUF(source: ByteSource): Promise<GGUFFile> {
   const raw: { name: string; dims: number[]; type: GGMLType; rel: number; nElements: number; byteLength: number }[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < nTensors; i++) {
-    const tname = await c.str("tensor name");
+    const tname = c.str("tensor name");
     if (seen.has(tname)) throw new UserError("bad_file", `${name}: tensor "${tname}" appears twice`);
     seen.add(tname);
-    const nDims = await c.u32(`dimension count of "${tname}"`);
+    const nDims = c.u32(`dimension count of "${tname}"`);
     if (nDims < 1 || nDims > MAX_DIMS) throw new UserError("bad_file", `${name}: tensor "${tname}" has ${nDims} dimensions`);
     const dims: number[] = [];
     let nElements = 1;
     for (let d = 0; d < nDims; d++) {
-      const v = await c.u64(`dimension of "${tname}"`);
+      const v = c.u64(`dimension of "${tname}"`);
       if (v <= 0n || v > BigInt(source.size) * 8n) {
         throw new UserError("bad_file", `${name}: tensor "${tname}" has an impossible dimension ${v}`);
       }
       dims.push(Number(v));
       nElements *= Number(v);
     }
-    const type = (await c.u32(`type of "${tname}"`)) as GGMLType;
+    const type = (c.u32(`type of "${tname}"`)) as GGMLType;
     const info = ggmlTypeInfo(type);
     if (!info) throw new UserError("unsupported", `${name}: tensor "${tname}" has unsupported ggml type ${ggmlTypeName(type)}`);
     if (dims[0] % info.blockSize !== 0) {
       throw new UserError("bad_file", `${name}: tensor "${tname}" row of ${dims[0]} is not a multiple of the ${info.name} block (${info.blockSize})`);
     }
-    const rel = await c.u64(`offset of "${tname}"`);
+    const rel = c.u64(`offset of "${tname}"`);
     if (rel > BigInt(source.size)) throw new UserError("bad_file", `${name}: tensor "${tname}" offset ${rel} is past the end of the file`);
     const byteLength = (nElements / info.blockSize) * info.typeSize;
     raw.push({ name: tname, dims, type, rel: Number(rel), nElements, byteLength });
