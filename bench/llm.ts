@@ -262,7 +262,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (unavailable) notes.push(`wasm backend unavailable: no numbers of ours (${unavailable})`);
+  if (unavailable) notes.push(`no numbers of ours: ${unavailable}`);
   notes.push(`decode is measured as llama-bench's tg test: ${o.gen} tokens one per forward call from an empty cache; prefill as its pp test: one forward of ${o.prompt} random ids (logits for the last row only)`);
   notes.push(`RSS target: peak RSS of the measurement process ≤ ${TARGETS.rssRatio} × (file size + our f32 KV cache for ${o.prompt + o.gen} rows = ${(kvCacheBytes(spec, o.prompt + o.gen) / 1e6).toFixed(1)} MB)`);
 
