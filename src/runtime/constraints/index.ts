@@ -3,3 +3,4 @@ export { JsonRecognizer, State, type RecognizerOptions } from "./recognizer.js";
 export { compileSchema } from "./schema-compile.js";
 export { TokenTrie, type ConstraintVocab } from "./token-trie.js";
 export { schemaOfResponseFormat } from "./response-format.js";
+export { constraintVocabOf, type TokenizerLike } from "./tokenizer-vocab.js";

@@ -22,15 +22,28 @@ export function createJsonConstraint(vocab: ConstraintVocab, schema?: object | b
 }
 
 export class JsonConstraint implements TokenConstraint {
-  private state: State;
+  private state_: State;
   private done = false;
   private mask: Uint8Array | null = null;
   private checks = 0;
   private readonly scratch: Uint8Array;
 
   constructor(readonly trie: TokenTrie, readonly recognizer: JsonRecognizer) {
-    this.state = recognizer.initial;
+    this.state_ = recognizer.initial;
     this.scratch = new Uint8Array(trie.maxPiece);
+  }
+
+  /** The recogniser state: an immutable snapshot. */
+  get state(): State {
+    return this.state_;
+  }
+
+  /** An independent copy at the same point (costs O(1): states are shared, not copied). */
+  clone(): JsonConstraint {
+    const c = new JsonConstraint(this.trie, this.recognizer);
+    c.state_ = this.state_;
+    c.done = this.done;
+    return c;
   }
 
   get complete(): boolean {
@@ -39,7 +52,7 @@ export class JsonConstraint implements TokenConstraint {
 
   /** True when the text so far is a whole JSON value (an end-of-generation token may come). */
   get acceptsEnd(): boolean {
-    return this.recognizer.acceptsEnd(this.state);
+    return this.recognizer.acceptsEnd(this.state_);
   }
 
   allows(id: number): boolean {
@@ -47,14 +60,14 @@ export class JsonConstraint implements TokenConstraint {
     if (++this.checks > SINGLE_CHECKS) return this.allowedMask()[id] === 1;
     if (id >= 0 && id < this.trie.size && this.trie.isEog[id]) return this.acceptsEnd;
     const len = this.trie.pieceInto(id, this.scratch);
-    return len > 0 && this.recognizer.feed(this.state, this.scratch.subarray(0, len)) !== null;
+    return len > 0 && this.recognizer.feed(this.state_, this.scratch.subarray(0, len)) !== null;
   }
 
   /** The allowed ids of this step, one byte each (1 = allowed); valid until the next `accept`. */
   allowedMask(): Uint8Array {
     if (!this.mask) {
       this.mask = new Uint8Array(this.trie.size);
-      fillMask(this.trie, this.recognizer, this.state, this.mask);
+      fillMask(this.trie, this.recognizer, this.state_, this.mask);
     }
     return this.mask;
   }
@@ -65,9 +78,9 @@ export class JsonConstraint implements TokenConstraint {
       this.done = true;
     } else {
       const len = this.trie.pieceInto(id, this.scratch);
-      const next = len > 0 ? this.recognizer.feed(this.state, this.scratch.subarray(0, len)) : null;
+      const next = len > 0 ? this.recognizer.feed(this.state_, this.scratch.subarray(0, len)) : null;
       if (next === null) throw new Error(`json constraint: token ${id} is not allowed here`);
-      this.state = next;
+      this.state_ = next;
       if (this.recognizer.isClosed(next)) this.done = true;
     }
     this.mask = null;

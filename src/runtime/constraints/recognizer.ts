@@ -58,7 +58,7 @@ export class JsonRecognizer {
     }
     const r = this.compute(s, b);
     if (m !== undefined) m[b] = r;
-    else if (++s.steps >= 3) (s.memo = new Array<State | null>(256))[b] = r;
+    else if (++s.steps >= 16) (s.memo = new Array<State | null>(256))[b] = r;
     return r;
   }
 

@@ -9,9 +9,9 @@ import type { TokenTrie } from "./token-trie.js";
  * Inside a string, plain tokens (text without quotes, escapes or partial characters) are allowed by
  * their character count alone, and only the other tokens are walked.
  */
-export function fillMask(tt: TokenTrie, rec: JsonRecognizer, state: State, mask: Uint8Array): void {
+export function fillMask(tt: TokenTrie, rec: JsonRecognizer, state: State, mask: Uint8Array, shortcut = true): void {
   mask.fill(0);
-  const room = state.tops.length === 1 ? state.tops[0].plainRoom : -1;
+  const room = shortcut ? plainRoom(state) : -1;
   if (room >= 0) {
     const { plainIds, plainCounts } = tt;
     for (let k = 0; k < plainIds.length && plainCounts[k] <= room; k++) mask[plainIds[k]] = 1;
@@ -43,4 +43,16 @@ function walk(trie: ByteTrie, rec: JsonRecognizer, state: State, mask: Uint8Arra
     for (let k = tokStart[i], e = tokStart[i + 1]; k < e; k++) mask[toks[k]] = 1;
     i++;
   }
+}
+
+/** When every alternative is inside a string between characters, the most characters one of them
+ *  still takes (a plain token is allowed if it fits any); else -1. */
+function plainRoom(state: State): number {
+  let room = -1;
+  for (const t of state.tops) {
+    const r = t.plainRoom;
+    if (r < 0) return -1;
+    room = Math.max(room, r);
+  }
+  return room;
 }
