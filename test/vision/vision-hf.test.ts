@@ -69,6 +69,9 @@ test("crops batched in one call give exactly what each gives alone", async () =>
   assert.deepEqual(both.hiddenStates![0], alone.hiddenStates![0]);
   assert.deepEqual(both.embeddings[0], alone.embeddings[0]);
   assert.equal(both.embeddings.length, 2);
+  // one sequence set per crop (maxRows) changes nothing either
+  const split = m.encode([small, full], { maxRows: 600 });
+  assert.deepEqual(split.embeddings, both.embeddings);
 });
 
 test("V2.5 path: crops padded to the longest, padding attends, 1-D positions", async () => {

@@ -1,13 +1,17 @@
 import type { Command } from "commander";
 import { registerChat } from "./chat.js";
+import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
 import { registerLogits } from "./logits.js";
+import { registerServe } from "./serve.js";
 import { registerTokenize } from "./tokenize.js";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerChat(program);
+  registerEmbedImage(program);
   registerGenerate(program);
   registerLogits(program);
+  registerServe(program);
   registerTokenize(program);
 }

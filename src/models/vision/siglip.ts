@@ -36,6 +36,8 @@ export interface TowerOptions {
   readonly v25Quirk?: boolean;
   /** Rows per MLP chunk (bounds the `[rows, ffn]` scratch); default 1024. */
   readonly chunkRows?: number;
+  /** Most rows of one sequence set: crops beyond it run in a further set (same results); default 4096. */
+  readonly maxRows?: number;
 }
 
 /** A crop's place in the sequence set. */
@@ -123,21 +125,34 @@ function block(b: VitBlockWeights, c: VisionConfig, backend: Backend, x: Float32
   addInPlace(x, mlp(b, c, backend, norm(x, n, c.hidden, b.ln2, c.eps), n, opts));
 }
 
+/** Lays out crops as sequence sets of at most `maxRows` rows (a longer crop gets a set of its own). */
+function sequenceSets(counts: readonly number[], padded: number, opts: TowerOptions): { crops: number[]; segs: Segment[]; rows: number }[] {
+  const maxRows = opts.maxRows ?? 4096;
+  const sets: { crops: number[]; segs: Segment[]; rows: number }[] = [];
+  counts.forEach((valid, i) => {
+    const rows = opts.v25Quirk ? padded : valid;
+    let set = sets[sets.length - 1];
+    if (!set || (set.rows > 0 && set.rows + rows > maxRows)) sets.push((set = { crops: [], segs: [], rows: 0 }));
+    set.crops.push(i);
+    set.segs.push({ start: set.rows, rows, valid });
+    set.rows += rows;
+  });
+  return sets;
+}
+
 /** Runs the tower over crops; returns each crop's last hidden state `[patches, W]` (raster order). */
 export function siglipForward(w: VisionWeights, c: VisionConfig, backend: Backend, crops: readonly VisionCrop[], opts: TowerOptions = {}): Float32Array[] {
   crops.forEach((crop, i) => checkCrop(c, crop, i));
   const p = c.patchSize;
   const counts = crops.map((crop) => (crop.height / p) * (crop.width / p));
+  // the V2.5 path pads every crop of the call to the longest one, whichever set it runs in
   const padded = Math.max(0, ...counts);
-  const segs: Segment[] = [];
-  let n = 0;
-  for (const valid of counts) {
-    const rows = opts.v25Quirk ? padded : valid;
-    segs.push({ start: n, rows, valid });
-    n += rows;
+  const out: Float32Array[] = new Array(crops.length);
+  for (const set of sequenceSets(counts, padded, opts)) {
+    const x = embed(w, c, backend, set.crops.map((i) => crops[i]), set.segs, opts);
+    for (const b of w.blocks) block(b, c, backend, x, set.rows, set.segs, opts);
+    layerNorm(x, set.rows, c.hidden, w.postLn.w, w.postLn.b, c.eps);
+    set.segs.forEach(({ start, valid }, k) => { out[set.crops[k]] = x.slice(start * c.hidden, (start + valid) * c.hidden); });
   }
-  const x = embed(w, c, backend, crops, segs, opts);
-  for (const b of w.blocks) block(b, c, backend, x, n, segs, opts);
-  layerNorm(x, n, c.hidden, w.postLn.w, w.postLn.b, c.eps);
-  return segs.map(({ start, valid }) => x.slice(start * c.hidden, (start + valid) * c.hidden));
+  return out;
 }
