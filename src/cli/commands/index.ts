@@ -3,6 +3,7 @@ import { registerChat } from "./chat.js";
 import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
 import { registerLogits } from "./logits.js";
+import { registerServe } from "./serve.js";
 import { registerTokenize } from "./tokenize.js";
 
 /** Each command lives in its own file and registers itself here. */
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerEmbedImage(program);
   registerGenerate(program);
   registerLogits(program);
+  registerServe(program);
   registerTokenize(program);
 }

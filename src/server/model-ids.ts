@@ -1,0 +1,21 @@
+import { basename } from "node:path";
+import { ApiError } from "./api-error.js";
+
+/** The name the server gives its model, and the other names a request may use for it. */
+export class ModelIds {
+  readonly id: string;
+  private readonly accepted: Set<string>;
+
+  /** `builtIn`: the built-in model's name; otherwise the id is the model file's basename. */
+  constructor(modelPath: string, builtIn?: string) {
+    const file = basename(modelPath);
+    this.id = builtIn ?? file;
+    this.accepted = new Set([this.id, file, file.replace(/\.gguf$/i, ""), "default"]);
+  }
+
+  /** Throws OpenAI's 404 `model_not_found` for a name that is not this model's (no name: this model). */
+  check(requested: string | undefined): void {
+    if (requested === undefined || this.accepted.has(requested)) return;
+    throw new ApiError(404, `The model ${JSON.stringify(requested.slice(0, 100))} does not exist; this server serves ${JSON.stringify(this.id)} (also "default").`, "model_not_found", "model");
+  }
+}
