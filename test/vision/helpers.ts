@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
 import { JsBackend } from "../../src/compute/js/js-backend.js";
 import { readGGUF } from "../../src/formats/gguf/reader.js";
 import type { GGUFFile } from "../../src/formats/gguf/types.js";
 import { loadMmproj } from "../../src/models/vision/mmproj.js";
+import { toPixelValues } from "../../src/multimodal/image/pixel-values.js";
+import { preprocessImage } from "../../src/multimodal/image/preprocess.js";
+import { decodeImage } from "../../src/node/image-decode.js";
 import { loadVisionModel, type VisionModel } from "../../src/models/vision/vision-model.js";
 import type { VisionCrop } from "../../src/models/vision/siglip.js";
 import { fileSource } from "../../src/node/file-source.js";
@@ -81,23 +83,10 @@ export function mmprojModel(path: string): Promise<VisionModel> {
   return m;
 }
 
-/** 8-bit RGB of a PNG (alpha dropped, grey replicated). */
-export async function decodeRgb(path: string): Promise<{ width: number; height: number; data: Uint8Array }> {
-  const { data, info } = await sharp(path).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`${path}: ${info.channels} channels`);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-/** The authors' (and llama.cpp's) float32 normalisation chain ((u/255) - 0.5) / 0.5 into CHW. */
-export function normalise(img: { width: number; height: number; data: Uint8Array }): VisionCrop {
-  const { width, height, data } = img;
-  const plane = width * height;
-  const pixels = new Float32Array(3 * plane);
-  const f = Math.fround;
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) pixels[c * plane + i] = f(f(f(data[i * 3 + c] / 255) - 0.5) / 0.5);
-  }
-  return { pixels, height, width };
+/** An image file that is already a crop (no resize), decoded and normalised as the pipeline does. */
+export async function cropFromFile(path: string, flavour: "pil" | "llamacpp" = "pil"): Promise<VisionCrop> {
+  const rgb = await decodeImage(readFileSync(path), { flavour, name: path });
+  return { pixels: toPixelValues(rgb), height: rgb.height, width: rgb.width };
 }
 
 /** CHW crop from the authors' `reshape_by_patch` layout `[3, p, L·p]` (patches side by side, raster order). */
@@ -125,24 +114,10 @@ export interface PreparedCrop extends VisionCrop {
   readonly kind: string;
 }
 
-export type Preprocess = (path: string, policy: "reference" | "llamacpp") => Promise<PreparedCrop[]>;
-
-/**
- * The image preprocessing of src/multimodal/image/ (decode → crops → normalised CHW), or a reason it is
- * not available; loaded lazily so these tests still run where that module has not landed.
- */
-export async function loadPreprocess(): Promise<Preprocess | string> {
-  try {
-    const { preprocessImage } = await import("../../src/multimodal/image/preprocess.js");
-    const { toPixelValues } = await import("../../src/multimodal/image/pixel-values.js");
-    const { decodeImage } = await import("../../src/node/image-decode.js");
-    return async (path, policy) => {
-      const rgb = await decodeImage(readFileSync(path), { flavour: policy === "llamacpp" ? "llamacpp" : "pil", name: path });
-      return preprocessImage(rgb, { policy }).crops.map((c) => ({
-        kind: c.kind, pixels: toPixelValues(c.image), height: c.image.height, width: c.image.width,
-      }));
-    };
-  } catch (e) {
-    return `the image preprocessing (src/multimodal/image/, src/node/image-decode.ts) is not available: ${(e as Error).message}`;
-  }
+/** An image file through src/multimodal/image/ (decode → crops → normalised CHW), as the pipeline does it. */
+export async function preprocess(path: string, policy: "reference" | "llamacpp"): Promise<PreparedCrop[]> {
+  const rgb = await decodeImage(readFileSync(path), { flavour: policy === "llamacpp" ? "llamacpp" : "pil", name: path });
+  return preprocessImage(rgb, { policy }).crops.map((c) => ({
+    kind: c.kind, pixels: toPixelValues(c.image), height: c.image.height, width: c.image.width,
+  }));
 }
