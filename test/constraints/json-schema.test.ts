@@ -21,6 +21,8 @@ test("required properties must appear, in schema order, and no others", () => {
   expect(PERSON, {
     '{"name": "Ann", "age": 31, "tags": ["red"]}': "complete",
     '{"name":"Ann","age":31,"height":1.7,"email":null,"tags":["red","blue"]}': "complete",
+    '{"name": "Ann", "age": 151': "reject",
+    '{"name": "Ann", "age": 31, "height": 0.5,': "reject",
     '{"name": "Ann", "age": 31, "email": "a@b.c", "tags": ["red"]}': "complete",
     '{"name": "Ann", "age": 31}': "reject",           // tags is required
     '{"age": 31, "name": "Ann", "tags": ["red"]}': "reject", // order
@@ -32,7 +34,7 @@ test("required properties must appear, in schema order, and no others", () => {
     '{"name": "Ann", "age": 31, "tags": ["pink"]}': "reject", // enum
     '{"name": "Ann", "age": 31.5, "tags": ["red"]}': "reject", // integer
     '{"name": "Ann", "age": 1e3, "tags": ["red"]}': "reject",
-    '{"name": "Ann", "age": -3, "height": 1e3, "tags": ["red"]}': "complete", // number takes exponents
+    '{"name": "Ann", "age": 3, "height": 1e0, "tags": ["red"]}': "reject", // bounded numbers have no exponent
     '{"name": "Ann", "age": 3, "tags": ["green"': "prefix",
     '{"name": "Ann", "age": 3, "email": true': "reject",
   });
@@ -103,7 +105,7 @@ test("type unions, boolean schemas, json_object, inferred types", () => {
 test("unsupported or impossible schemas throw UserError naming the place", () => {
   const refused: [unknown, RegExp][] = [
     [{ type: "string", pattern: "^a" }, /"pattern" is not supported/],
-    [{ type: "object", properties: { n: { type: "integer", minimum: 0 } } }, /#\/properties\/n: "minimum"/],
+    [{ type: "object", properties: { n: { type: "integer", multipleOf: 2 } } }, /#\/properties\/n: "multipleOf"/],
     [{ allOf: [{ type: "string" }, { maxLength: 3 }] }, /allOf/],
     [{ oneOf: [{ type: "string" }, { type: "string", maxLength: 2 }] }, /oneOf alternatives 0 and 1/],
     [{ oneOf: [{ type: "integer" }, { type: "number" }] }, /oneOf/],
@@ -141,4 +143,22 @@ test("response_format maps to a schema", () => {
   assert.deepEqual(schemaOfResponseFormat({ type: "json_object" }), { type: "object" });
   assert.equal(schemaOfResponseFormat({ type: "json_schema", json_schema: { name: "p", schema: PERSON } }), PERSON);
   assert.throws(() => schemaOfResponseFormat({ type: "xml" }), UserError);
+});
+
+test("minimum/maximum (inclusive and exclusive) are decided exactly on the decimal text", () => {
+  expect({ type: "integer", minimum: 1, maximum: 5 }, {
+    "1": "complete", "5": "complete", "3": "complete", "0": "reject", "6": "reject", "-1": "reject", "12": "reject", "1.0": "reject",
+  });
+  expect({ type: "number", exclusiveMinimum: 0.1, maximum: 0.3 }, {
+    "0.2": "complete", "0.3": "complete", "0.10000000000001": "complete", "0.1": "prefix", "0.30000000000001": "reject",
+    "0": "prefix", "0.05": "reject", "1": "reject", "-0.2": "reject", "2e-1": "reject",
+  });
+  expect({ type: "number", minimum: -2.5, maximum: -2.5 }, { "-2.5": "complete", "-2.50": "complete", "-2": "prefix", "-3": "reject" });
+  expect({ type: "integer", minimum: -3, exclusiveMaximum: 0 }, { "-3": "complete", "-1": "complete", "0": "reject", "-0": "reject", "-4": "reject" });
+  expect({ type: "integer", maximum: 10, minimum: 0, exclusiveMinimum: true }, { "1": "complete", "0": "reject", "10": "complete" }, { type: "integer", maximum: 10, exclusiveMinimum: 0 }); // draft 4 style
+  expect({ type: "number", minimum: 0 }, { "0": "complete", "-0": "complete", "123456789012345": "complete", "1234567890123456": "reject", "1.5e3": "reject" });
+  expect({ type: "object", properties: { score: { type: "integer", minimum: 1, maximum: 10 } }, required: ["score"] }, { '{"score": 10}': "complete", '{"score": 11': "reject" });
+  assert.throws(() => recognizer({ type: "integer", minimum: 0.2, maximum: 0.8 }), /no integer/);
+  assert.throws(() => recognizer({ type: "number", minimum: 1e20 }), /no number/);
+  assert.throws(() => recognizer({ type: "number", maximum: "3" }), /finite number/);
 });

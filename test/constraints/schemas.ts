@@ -4,8 +4,8 @@ export const PERSON = {
   type: "object",
   properties: {
     name: { type: "string", minLength: 1, maxLength: 12, description: "full name" },
-    age: { type: "integer" },
-    height: { type: "number" },
+    age: { type: "integer", minimum: 0, maximum: 150 },
+    height: { type: "number", exclusiveMinimum: 0.5, maximum: 2.5 },
     email: { type: ["string", "null"] },
     tags: { type: "array", items: { enum: ["red", "green", "blue"] }, minItems: 1, maxItems: 3 },
   },
@@ -41,7 +41,7 @@ export const TREE = {
   definitions: {
     node: {
       type: "object",
-      properties: { value: { type: "integer" }, children: { type: "array", items: { $ref: "#/definitions/node" }, maxItems: 2 } },
+      properties: { value: { type: "integer", exclusiveMinimum: -10, maximum: 99 }, children: { type: "array", items: { $ref: "#/definitions/node" }, maxItems: 2 } },
       required: ["value"],
       additionalProperties: false,
     },

@@ -1,3 +1,5 @@
+import type { NumberRange } from "./number-range.js";
+
 /**
  * The grammar a JSON recogniser follows: a graph of value nodes compiled from a JSON Schema (or the
  * built-in "any JSON value" graph). The graph may be cyclic (recursive $ref); `minDepth` says how many
@@ -50,6 +52,8 @@ export interface StringNode extends NodeBase {
 export interface NumberNode extends NodeBase {
   readonly kind: "number";
   readonly integer: boolean;
+  /** minimum/maximum bounds, if any. */
+  readonly range?: NumberRange | null;
 }
 
 /** A closed set of JSON texts (enum, const, true/false/null), matched byte by byte. */

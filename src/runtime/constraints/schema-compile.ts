@@ -1,7 +1,8 @@
 import { UserError } from "../../errors.js";
 import {
-  anyString, anyValueNode, literalOf, type ArrayNode, type Node, type ObjectNode, type Property, type UnionNode,
+  anyString, anyValueNode, literalOf, type ArrayNode, type Node, type NumberNode, type ObjectNode, type Property, type UnionNode,
 } from "./grammar.js";
+import { MAX_BOUNDED_DIGITS, NumberRange } from "./number-range.js";
 import { assertDisjoint } from "./schema-disjoint.js";
 import { REFUSED, TYPE_HINTS, validationKeywords } from "./schema-keywords.js";
 import { resolveRef } from "./schema-refs.js";
@@ -155,7 +156,7 @@ class SchemaCompiler {
         if (n === null) throw bad(path, `minLength ${min} is greater than maxLength ${max}`);
         break;
       }
-      case "number": case "integer": n = { kind: "number", minDepth: 0, integer: t === "integer" }; break;
+      case "number": case "integer": n = numberNode(s, path, t === "integer"); break;
       case "boolean": n = literalOf([true, false]); break;
       default: n = literalOf([null]);
     }
@@ -224,6 +225,24 @@ class SchemaCompiler {
     if (node.minItems > node.maxItems) throw bad(path, `minItems ${node.minItems} is more than the array may hold (${node.maxItems})`);
     return node;
   }
+}
+
+/** A number node; minimum/maximum (exclusive too, and draft 4's boolean exclusiveMinimum) give a range. */
+function numberNode(s: SchemaObject, path: string, integer: boolean): NumberNode {
+  const num = (key: string): number | undefined => {
+    const v = s[key];
+    if (v === undefined || typeof v === "boolean") return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) throw bad(path, `${key} must be a finite number`);
+    return v;
+  };
+  let min = num("minimum"), max = num("maximum"), exMin = num("exclusiveMinimum"), exMax = num("exclusiveMaximum");
+  if (s.exclusiveMinimum === true) { exMin = min; min = undefined; }
+  if (s.exclusiveMaximum === true) { exMax = max; max = undefined; }
+  const range = NumberRange.of(min, exMin, max, exMax, integer);
+  if (range && !range.feasible("") && !range.feasible("-")) {
+    throw bad(path, `no ${integer ? "integer" : "number"} of at most ${MAX_BOUNDED_DIGITS} digits lies within minimum/maximum`);
+  }
+  return { kind: "number", minDepth: 0, integer, range };
 }
 
 function property(name: string, value: Node, required: boolean): Property {

@@ -12,14 +12,14 @@ export const HANDLED = new Set([
   "type", "enum", "const", "$ref", "anyOf", "oneOf", "allOf",
   "properties", "required", "additionalProperties", "unevaluatedProperties", "minProperties", "maxProperties",
   "items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems",
-  "minLength", "maxLength",
+  "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
 ]);
 
 /** Validation keywords the recogniser cannot enforce: a schema using them is refused. */
 export const REFUSED = new Set([
   "pattern", "patternProperties", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
   "contains", "minContains", "maxContains", "not", "if", "then", "else", "unevaluatedItems",
-  "multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "$dynamicRef", "$recursiveRef",
+  "multipleOf", "$dynamicRef", "$recursiveRef",
 ]);
 
 /** Keywords of a schema object that restrict values (unknown keywords are annotations, as the spec says). */
@@ -32,4 +32,5 @@ export const TYPE_HINTS: Readonly<Record<string, string>> = {
   properties: "object", required: "object", additionalProperties: "object", minProperties: "object", maxProperties: "object",
   items: "array", prefixItems: "array", minItems: "array", maxItems: "array",
   minLength: "string", maxLength: "string",
+  minimum: "number", maximum: "number", exclusiveMinimum: "number", exclusiveMaximum: "number",
 };
