@@ -1,0 +1,52 @@
+import { GGMLType } from "../../formats/gguf/ggml-types.js";
+
+/**
+ * The exports of assembly/kernels/*.ts (one module, two builds: SIMD128 and relaxed SIMD). Pointers
+ * are byte offsets in the instance's memory passed as i32 (values >= 2^31 wrap and read back as u32).
+ */
+export interface KernelExports {
+  heap_base(): number;
+  quant_q8_32(x: number, cols: number, xq: number, xd: number, xi: number, t0: number, t1: number): void;
+  quant_q8_k(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number): void;
+  repack_rows(kind: number, w: number, rows: number, nb: number, tmp: number): void;
+  attention(q: number, k: number, v: number, out: number, probs: number, qPos: number, kPos: number, mask: number,
+    nQ: number, nKV: number, nHeads: number, nKVHeads: number, headDim: number, qStride: number, kvStride: number,
+    scale: number, scores: number, w0: number, w1: number): void;
+  [matmul: string]: ((...args: number[]) => unknown) | unknown;
+}
+
+/** Functions the worker pool can run, by index (the same list on both sides of the hand-off). */
+export const POOL_FUNCTIONS = [
+  "quant_q8_32", "quant_q8_k", "attention",
+  "mm_f32", "mm_f16", "mm_bf16",
+  "mm_q4_0", "mm_q4_1", "mm_q5_0", "mm_q5_1", "mm_q8_0",
+  "mm_q2_k", "mm_q3_k", "mm_q4_k", "mm_q5_k", "mm_q6_k",
+] as const;
+export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
+
+/** How a weight type is multiplied: which kernel, which activation format, whether it is repacked. */
+export interface MatmulKind {
+  readonly fn: PoolFunction;
+  /** f32: the kernel reads x as is; q8_32 / q8_k: x is quantized per 32 / 256 elements first. */
+  readonly act: "f32" | "q8_32" | "q8_k";
+  /** assembly/kernels/repack.ts kind for the 32-element block types (rows rewritten after loading). */
+  readonly repack?: number;
+  /** F16/BF16: the kernel wants a per-thread f32 buffer for converted weight rows. */
+  readonly convertBuffer?: boolean;
+}
+
+export const MATMUL_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
+  [GGMLType.F32]: { fn: "mm_f32", act: "f32" },
+  [GGMLType.F16]: { fn: "mm_f16", act: "f32", convertBuffer: true },
+  [GGMLType.BF16]: { fn: "mm_bf16", act: "f32", convertBuffer: true },
+  [GGMLType.Q4_0]: { fn: "mm_q4_0", act: "q8_32", repack: 0 },
+  [GGMLType.Q4_1]: { fn: "mm_q4_1", act: "q8_32", repack: 1 },
+  [GGMLType.Q5_0]: { fn: "mm_q5_0", act: "q8_32", repack: 2 },
+  [GGMLType.Q5_1]: { fn: "mm_q5_1", act: "q8_32", repack: 3 },
+  [GGMLType.Q8_0]: { fn: "mm_q8_0", act: "q8_32", repack: 4 },
+  [GGMLType.Q2_K]: { fn: "mm_q2_k", act: "q8_k" },
+  [GGMLType.Q3_K]: { fn: "mm_q3_k", act: "q8_k" },
+  [GGMLType.Q4_K]: { fn: "mm_q4_k", act: "q8_k" },
+  [GGMLType.Q5_K]: { fn: "mm_q5_k", act: "q8_k" },
+  [GGMLType.Q6_K]: { fn: "mm_q6_k", act: "q8_k" },
+};

@@ -1,0 +1,49 @@
+/**
+ * Inverse of assembly/kernels/repack.ts for one row: the kernel layout (d[nb] | m[nb] | qh[nb] | qs)
+ * back to ggml's blocks, so getRows can use the reference dequantizers.
+ */
+const LAYOUT: Record<number, { min: boolean; high: boolean; quant: number }> = {
+  0: { min: false, high: false, quant: 16 }, // Q4_0
+  1: { min: true, high: false, quant: 16 }, // Q4_1
+  2: { min: false, high: true, quant: 16 }, // Q5_0
+  3: { min: true, high: true, quant: 16 }, // Q5_1
+  4: { min: false, high: false, quant: 32 }, // Q8_0
+};
+
+export function unpackRow(kind: number, src: Uint8Array, nb: number, dst = new Uint8Array(src.length)): Uint8Array {
+  const { min, high, quant } = LAYOUT[kind];
+  const bs = 2 + (min ? 2 : 0) + (high ? 4 : 0) + quant;
+  const mOff = nb * 2;
+  const hOff = mOff + (min ? nb * 2 : 0);
+  const qOff = hOff + (high ? nb * 4 : 0);
+  const full = nb & ~3;
+  for (let b = 0; b < nb; b++) {
+    const o = b * bs;
+    dst[o] = src[2 * b];
+    dst[o + 1] = src[2 * b + 1];
+    let p = o + 2;
+    if (min) {
+      dst[p] = src[mOff + 2 * b];
+      dst[p + 1] = src[mOff + 2 * b + 1];
+      p += 2;
+    }
+    if (high) {
+      let qh = 0;
+      if (b < full) {
+        // transposed group: bit h of byte j is element j + 16(h & 1) of block 4g + (h >> 1)
+        const g = hOff + (b & ~3) * 4;
+        const k = b & 3;
+        for (let e = 0; e < 32; e++) qh |= ((src[g + (e & 15)] >> (2 * k + (e >> 4))) & 1) << e;
+      } else {
+        qh = src[hOff + 4 * b] | (src[hOff + 4 * b + 1] << 8) | (src[hOff + 4 * b + 2] << 16) | (src[hOff + 4 * b + 3] << 24);
+      }
+      dst[p] = qh & 0xff;
+      dst[p + 1] = (qh >>> 8) & 0xff;
+      dst[p + 2] = (qh >>> 16) & 0xff;
+      dst[p + 3] = (qh >>> 24) & 0xff;
+      p += 4;
+    }
+    dst.set(src.subarray(qOff + b * quant, qOff + (b + 1) * quant), p);
+  }
+  return dst;
+}
