@@ -36,7 +36,8 @@ const USAGE = `usage: npm run bench -- [options]
   --llama-bench PATH   llama.cpp's llama-bench, run on the same files (default: env LLAMA_BENCH)
   --no-peer            ignore LLAMA_BENCH
   --peer-env K=V       environment variable for llama-bench only (repeatable)
-  --profile-steps N    decode steps timed op by op after the measurement (default: 8; 0 = off)
+  --profile-steps N    decode steps timed op by op after the measurement, then one profiled prefill
+                       (default: 8; 0 = no profiles)
   --cache-dir DIR      where the models are written (default: .cache/bench)
   --wait-load X        before measuring, wait until the 1-minute load average is below X
   --generate-only      write the models and stop

@@ -23,16 +23,22 @@ export interface MeasureRequest {
   readonly reps: number;
   /** Tokens of the warm-up prefill (plus a few decode steps), not timed. */
   readonly warmupPrompt: number;
-  /** Decode steps timed op by op after the measurement (0 = no profile). */
+  /** Decode steps timed op by op after the measurement, followed by one profiled prefill (0 = no profiles). */
   readonly profileSteps: number;
   readonly seed: number;
 }
 
-/** Milliseconds per decoded token spent in each part, and weight bytes the matrix products read. */
-export interface DecodeProfile {
-  readonly steps: number;
+/**
+ * Where the time of a forward call goes: milliseconds per call in each part; for matrix products
+ * also the weight bytes read (GB/s) and the arithmetic done (GFLOP/s, 2·rows·cols per row of input).
+ */
+export interface OpProfile {
+  /** Forward calls averaged over. */
+  readonly runs: number;
+  /** Rows (tokens) per forward call. */
+  readonly tokens: number;
   readonly totalMs: number;
-  readonly parts: Record<string, { ms: number; calls: number; bytes?: number; gbPerS?: number }>;
+  readonly parts: Record<string, { ms: number; calls: number; gbPerS?: number; gflopPerS?: number }>;
 }
 
 export interface MeasureResult {
@@ -46,7 +52,10 @@ export interface MeasureResult {
   readonly decodeTokPerS: number;
   readonly maxRssBytes: number;
   readonly rssAfterLoadBytes: number;
-  readonly profile?: DecodeProfile;
+  /** One decode step (averaged over `profileSteps` steps). */
+  readonly decodeProfile?: OpProfile;
+  /** One prefill of `prompt` tokens. */
+  readonly prefillProfile?: OpProfile;
 }
 
 export interface MeasureFailure {
@@ -75,40 +84,42 @@ function matmulPart(w: WeightMatrix, nVocab: number, nFF: number): string {
   return "matmul.attn_proj";
 }
 
-function profileDecode(model: OpenedLanguageModel, steps: number, next: () => number): DecodeProfile {
+const REST = "rest (norms, RoPE, SiLU, residuals, JS glue)";
+
+/** Runs `run` `runs` times with the backend's ops timed (the instance methods are wrapped, then restored). */
+function profileOps(model: OpenedLanguageModel, runs: number, tokens: number, run: () => void): OpProfile {
   const be = model.backend as unknown as Record<string, unknown>;
   const { nVocab, nFF } = model.config;
-  const parts: Record<string, { ms: number; calls: number; bytes: number }> = {};
-  const add = (k: string, ms: number, bytes = 0) => {
-    const p = (parts[k] ??= { ms: 0, calls: 0, bytes: 0 });
-    p.ms += ms;
-    p.calls++;
-    p.bytes += bytes;
-  };
+  const parts: Record<string, { ms: number; calls: number; bytes: number; flops: number }> = {};
   const originals = new Map<string, unknown>();
-  const wrap = (name: "matmul" | "attention" | "getRows", part: (args: unknown[]) => [string, number]) => {
+  const wrap = (name: "matmul" | "attention" | "getRows", part: (args: unknown[]) => [string, number, number]) => {
     const f = be[name] as (...a: unknown[]) => unknown;
     originals.set(name, Object.prototype.hasOwnProperty.call(be, name) ? f : undefined);
     be[name] = (...args: unknown[]) => {
       const t = performance.now();
       const r = f.apply(model.backend, args);
-      const [k, bytes] = part(args);
-      add(k, performance.now() - t, bytes);
+      const ms = performance.now() - t;
+      const [k, bytes, flops] = part(args);
+      const p = (parts[k] ??= { ms: 0, calls: 0, bytes: 0, flops: 0 });
+      p.ms += ms;
+      p.calls++;
+      p.bytes += bytes;
+      p.flops += flops;
       return r;
     };
   };
   wrap("matmul", (a) => {
     const w = a[0] as WeightMatrix;
-    return [matmulPart(w, nVocab, nFF), ggmlRowBytes(w.type, w.cols) * w.rows];
+    const n = a[2] as number;
+    return [matmulPart(w, nVocab, nFF), ggmlRowBytes(w.type, w.cols) * w.rows, 2 * w.rows * w.cols * n];
   });
-  wrap("attention", () => ["attention", 0]);
-  wrap("getRows", () => ["embedding", 0]);
-  const cache = model.newCache();
+  wrap("attention", () => ["attention", 0, 0]);
+  wrap("getRows", () => ["embedding", 0, 0]);
   let total = 0;
   try {
-    for (let i = 0; i < steps; i++) {
+    for (let i = 0; i < runs; i++) {
       const t = performance.now();
-      model.forward({ kind: "tokens", ids: [next() % nVocab] }, cache, { logits: "last" });
+      run();
       total += performance.now() - t;
     }
   } finally {
@@ -117,18 +128,19 @@ function profileDecode(model: OpenedLanguageModel, steps: number, next: () => nu
       else be[name] = f;
     }
   }
-  const out: DecodeProfile["parts"] = {};
+  const out: OpProfile["parts"] = {};
   let accounted = 0;
   for (const [k, p] of Object.entries(parts)) {
     accounted += p.ms;
+    const sec = p.ms / 1000;
     out[k] = {
-      ms: p.ms / steps,
-      calls: p.calls / steps,
-      ...(p.bytes ? { bytes: p.bytes / steps, gbPerS: p.bytes / (p.ms / 1000) / 1e9 } : {}),
+      ms: p.ms / runs,
+      calls: p.calls / runs,
+      ...(p.bytes ? { gbPerS: p.bytes / sec / 1e9, gflopPerS: p.flops / sec / 1e9 } : {}),
     };
   }
-  out["rest (norms, RoPE, SiLU, residuals, JS glue)"] = { ms: (total - accounted) / steps, calls: 0 };
-  return { steps, totalMs: total / steps, parts: out };
+  out[REST] = { ms: (total - accounted) / runs, calls: 0 };
+  return { runs, tokens, totalMs: total / runs, parts: out };
 }
 
 export async function measure(req: MeasureRequest): Promise<MeasureResult | MeasureFailure> {
@@ -170,7 +182,19 @@ export async function measure(req: MeasureRequest): Promise<MeasureResult | Meas
       decodeSeconds.push((performance.now() - t) / 1000);
       log(`    rep ${r + 1}/${req.reps}: prefill ${(req.prompt / prefillSeconds[r]).toFixed(2)} tok/s, decode ${(req.gen / decodeSeconds[r]).toFixed(2)} tok/s`);
     }
-    const profile = req.profileSteps > 0 ? profileDecode(model, req.profileSteps, next) : undefined;
+    let decodeProfile: OpProfile | undefined;
+    let prefillProfile: OpProfile | undefined;
+    if (req.profileSteps > 0) {
+      log(`    profiling ${req.profileSteps} decode steps and one prefill`);
+      const cache = model.newCache();
+      decodeProfile = profileOps(model, req.profileSteps, 1, () => {
+        model.forward({ kind: "tokens", ids: [next() % nVocab] }, cache, { logits: "last" });
+      });
+      const ids = randomIds(req.prompt, nVocab, next);
+      prefillProfile = profileOps(model, 1, req.prompt, () => {
+        model.forward({ kind: "tokens", ids }, model.newCache(), { logits: "last" });
+      });
+    }
     return {
       ok: true,
       backend: model.backend.name,
@@ -183,7 +207,8 @@ export async function measure(req: MeasureRequest): Promise<MeasureResult | Meas
       // resourceUsage().maxRSS is in kilobytes
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       rssAfterLoadBytes,
-      profile,
+      decodeProfile,
+      prefillProfile,
     };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? (isUserError(e) ? e.message : e.stack ?? e.message) : String(e) };

@@ -1,5 +1,5 @@
 /** The benchmark's results: the JSON report's shape and the readable tables. */
-import type { MeasureFailure, MeasureResult } from "./measure.js";
+import type { MeasureFailure, MeasureResult, OpProfile } from "./measure.js";
 import type { PeerResult, PeerRow } from "./llama-bench.js";
 
 export const TARGETS = { decodeRatio: 0.8, prefillRatio: 0.5, rssRatio: 1.15 } as const;
@@ -137,23 +137,27 @@ export function formatReport(r: BenchReport): string {
     ])));
   }
 
-  const profiled = r.results.filter((x) => x.ours.ok && x.ours.profile);
-  if (profiled.length) {
+  const profileTable = (title: string, pick: (m: MeasureResult) => OpProfile | undefined, rate: "gbPerS" | "gflopPerS") => {
+    const rowsP = r.results.filter((x) => x.ours.ok && pick(x.ours));
+    if (!rowsP.length) return;
     out.push("");
-    out.push("one decode step, ms per token (profiled separately, first tokens of an empty cache; GB/s = weight bytes / time):");
-    const keys = [...new Set(profiled.flatMap((x) => Object.keys((x.ours as MeasureResult).profile!.parts)))];
+    out.push(title);
+    const keys = [...new Set(rowsP.flatMap((x) => Object.keys(pick(x.ours as MeasureResult)!.parts)))];
     const order = (k: string) => (k.startsWith("matmul") ? 0 : k === "attention" ? 1 : k === "embedding" ? 2 : 3);
     keys.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    out.push(table(["type", "thr", "total", ...keys], profiled.map((x) => {
-      const p = (x.ours as MeasureResult).profile!;
+    out.push(table(["type", "thr", "total ms", ...keys], rowsP.map((x) => {
+      const p = pick(x.ours as MeasureResult)!;
       return [x.type.toUpperCase(), String(x.threads), f(p.totalMs, 1), ...keys.map((k) => {
         const e = p.parts[k];
         if (!e) return "–";
         const pct = ((e.ms / p.totalMs) * 100).toFixed(0);
-        return `${f(e.ms, 1)} (${pct}%)${e.gbPerS !== undefined ? ` ${f(e.gbPerS, 1)} GB/s` : ""}`;
+        const v = e[rate];
+        return `${f(e.ms, 1)} (${pct}%)${v !== undefined ? ` ${f(v, 1)} ${rate === "gbPerS" ? "GB/s" : "GFLOP/s"}` : ""}`;
       })];
     })));
-  }
+  };
+  profileTable("one decode step, ms (share) per token, from an empty cache (GB/s = weight bytes read / time):", (m) => m.decodeProfile, "gbPerS");
+  profileTable(`one prefill of ${s.prompt} tokens, ms (share) (GFLOP/s = 2·rows·cols·tokens / time):`, (m) => m.prefillProfile, "gflopPerS");
 
   if (r.peer) {
     const bad = Object.entries(r.peer.results).filter(([, p]) => !p.ok);

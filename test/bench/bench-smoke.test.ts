@@ -70,8 +70,12 @@ test("bench --tiny --json: one JSON object with per-(type, threads) results; mod
       assert.ok(row.ours.maxRssBytes > row.ours.rssAfterLoadBytes / 2);
       assert.ok(row.ratios.rss !== undefined && row.ratios.rss > 0);
       assert.equal(row.ratios.decode, undefined, "no peer, no ratio");
-      const parts = row.ours.profile?.parts ?? {};
-      assert.ok(parts["matmul.ffn"] && parts["matmul.lm_head"] && parts["attention"], `profile parts: ${Object.keys(parts)}`);
+      for (const prof of [row.ours.decodeProfile, row.ours.prefillProfile]) {
+        const parts = prof?.parts ?? {};
+        assert.ok(parts["matmul.ffn"] && parts["matmul.lm_head"] && parts["attention"], `profile parts: ${Object.keys(parts)}`);
+        assert.ok(parts["matmul.ffn"].gbPerS! > 0 && parts["matmul.ffn"].gflopPerS! > 0);
+      }
+      assert.equal(row.ours.prefillProfile?.tokens, 24);
     }
 
     // a second run reuses the cached files
