@@ -1,6 +1,7 @@
 import { UserError } from "../../errors.js";
 import type { Ctx, Frame } from "./frame.js";
-import { anyValueNode, prepareGrammar, type Node } from "./grammar.js";
+import { anyValueNode, type Node } from "./grammar.js";
+import { prepareGrammar } from "./grammar-prepare.js";
 import { RootFrame } from "./root-frame.js";
 
 export interface RecognizerOptions {

@@ -1,13 +1,11 @@
-import { UserError } from "../../errors.js";
 import {
-  anyString, anyValueNode, literalOf, type ArrayNode, type Node, type NumberNode, type ObjectNode, type Property, type UnionNode,
+  anyString, anyValueNode, literalOf, type ArrayNode, type Node, type ObjectNode, type Property, type UnionNode,
 } from "./grammar.js";
-import { MAX_BOUNDED_DIGITS, NumberRange } from "./number-range.js";
+import { bad, count, isObject, type SchemaObject } from "./schema-common.js";
+import { numberNode } from "./schema-number.js";
 import { assertDisjoint } from "./schema-disjoint.js";
 import { REFUSED, TYPE_HINTS, validationKeywords } from "./schema-keywords.js";
 import { resolveRef } from "./schema-refs.js";
-
-type SchemaObject = Record<string, unknown>;
 
 const TYPES = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
 const utf8 = new TextEncoder();
@@ -22,14 +20,6 @@ export function compileSchema(schema: unknown): Node {
   const root = new SchemaCompiler(schema).compile(schema, "#");
   if (root === null) throw bad("#", "the schema allows no value");
   return root;
-}
-
-function bad(path: string, what: string): UserError {
-  return new UserError("bad_argument", `json schema at ${path}: ${what}`);
-}
-
-function isObject(x: unknown): x is SchemaObject {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
 class SchemaCompiler {
@@ -227,34 +217,8 @@ class SchemaCompiler {
   }
 }
 
-/** A number node; minimum/maximum (exclusive too, and draft 4's boolean exclusiveMinimum) give a range. */
-function numberNode(s: SchemaObject, path: string, integer: boolean): NumberNode {
-  const num = (key: string): number | undefined => {
-    const v = s[key];
-    if (v === undefined || typeof v === "boolean") return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v)) throw bad(path, `${key} must be a finite number`);
-    return v;
-  };
-  let min = num("minimum"), max = num("maximum"), exMin = num("exclusiveMinimum"), exMax = num("exclusiveMaximum");
-  if (s.exclusiveMinimum === true) { exMin = min; min = undefined; }
-  if (s.exclusiveMaximum === true) { exMax = max; max = undefined; }
-  const range = NumberRange.of(min, exMin, max, exMax, integer);
-  if (range && !range.feasible("") && !range.feasible("-")) {
-    throw bad(path, `no ${integer ? "integer" : "number"} of at most ${MAX_BOUNDED_DIGITS} digits lies within minimum/maximum`);
-  }
-  return { kind: "number", minDepth: 0, integer, range };
-}
-
 function property(name: string, value: Node, required: boolean): Property {
   return { name, key: utf8.encode(JSON.stringify(name)), value, required };
-}
-
-/** A non-negative integer keyword, or `dflt` when absent. */
-function count(s: SchemaObject, key: string, path: string, dflt: number): number {
-  const v = s[key];
-  if (v === undefined) return dflt;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw bad(path, `${key} must be a non-negative integer`);
-  return v;
 }
 
 function canonical(v: unknown, path: string): string {
