@@ -1,0 +1,73 @@
+import { Option, type Command } from "commander";
+import cliProgress from "cli-progress";
+import { generateSplit, type Split } from "../../datasets/shapesworld/index.js";
+import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
+import { openVlm } from "../../node/open-vlm.js";
+import { positiveInt } from "../options.js";
+import { loadProgress } from "../progress.js";
+import type { BackendChoice } from "../../node/load-llm.js";
+
+interface EvalFlags {
+  split: Split;
+  count: string;
+  start: string;
+  json?: boolean;
+  model?: string;
+  mmproj?: string;
+  backend: BackendChoice;
+  threads?: string;
+  maxTokens: string;
+}
+
+/** `pocketvlm eval`: accuracy per question type on a ShapesWorld split. */
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("answer a ShapesWorld split's questions with the model (greedy) and print accuracy per question type")
+    .addOption(new Option("--split <name>", "which split").choices(["train", "validation", "test"]).default("test"))
+    .option("--count <n>", "number of scenes (each has several questions)", "100")
+    .option("--start <n>", "index of the first scene", "0")
+    .option("--json", "print one JSON object instead of a table")
+    .option("--model <file>", "LLM GGUF (default: the built-in model)")
+    .option("--mmproj <file>", "vision projector GGUF")
+    .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
+    .option("--threads <n>", "worker threads")
+    .option("-n, --max-tokens <n>", "most tokens per answer", "32")
+    .action(async (f: EvalFlags) => {
+      const count = positiveInt("--count", f.count)!;
+      const start = Number(f.start);
+      const samples = generateSplit(f.split, count, Number.isInteger(start) && start >= 0 ? start : 0);
+      const progress = loadProgress("loading");
+      const vlm = await openVlm({ model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads), onProgress: (s, x) => progress.update(s, x) })
+        .finally(() => progress.stop());
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar({ format: "eval [{bar}] {value}/{total} questions, {eta_formatted} left", stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+        : undefined;
+      try {
+        let started = false;
+        const report = await evaluateSamples(vlm, samples, {
+          maxTokens: positiveInt("--max-tokens", f.maxTokens),
+          onProgress: (done, total) => {
+            if (!bar) return;
+            if (!started) { bar.start(total, 0); started = true; }
+            bar.update(done);
+          },
+        });
+        bar?.stop();
+        if (f.json) {
+          const { records, ...summary } = report;
+          process.stdout.write(JSON.stringify({ split: f.split, scenes: count, ...summary, errors: records.filter((r) => !r.correct).slice(0, 20) }) + "\n");
+        } else {
+          const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+          const rows = Object.entries(report.byType).sort(([a], [b]) => a.localeCompare(b));
+          console.log(`ShapesWorld ${f.split} split, ${count} scenes, ${report.total.n} questions, ${report.seconds.toFixed(1)} s`);
+          console.log("| type | questions | correct | accuracy |\n|---|---|---|---|");
+          for (const [t, r] of rows) console.log(`| ${t} | ${r.n} | ${r.correct} | ${pct(r.accuracy)} |`);
+          console.log(`| **overall** | ${report.total.n} | ${report.total.correct} | ${pct(report.total.accuracy)} |`);
+        }
+      } finally {
+        bar?.stop();
+        await vlm.dispose();
+      }
+    });
+}
