@@ -1,41 +1,49 @@
 import { alignUp } from "./arena.js";
-import { ARGS_F64, BELL, DONE, ERR, FN, MAIL, MAX_ARGS, MEM, NARGS, PARKED, SEQ, SLOT_BYTES, SLOT_I32, type FromWorker, type ToWorker } from "./control.js";
+import {
+  ARGS_F64, BELL, CHUNK, CHUNK_BITS, COMPLETED, ERR, FN, JOB, JOB_BYTES, JOB_ID_MASK, MAIL, MAX_ARGS, MAX_CHUNKS, MEM,
+  NARGS, NCHUNKS, PARKED, PER_THREAD_AT, PER_THREAD_BASE_F64, PER_THREAD_STRIDE_F64, SEQ, SLOT_BYTES, SPLIT_AT, TOTAL,
+  slotBase, type FromWorker, type ToWorker,
+} from "./control.js";
+import { runChunks } from "./chunks.js";
 import { POOL_FUNCTIONS, type PoolFunction } from "./kernel-abi.js";
 import type { MemorySlot } from "./memory-slot.js";
 import type { WorkerHandle, WorkerPort } from "./ports.js";
 
-/** args[at] and args[at + 1] receive each thread's [lo, hi) share of `total` (multiples of `align`). */
+/** args[at] and args[at + 1] receive each chunk's [lo, hi) of 0..total (multiples of `align`). */
 export interface Split {
   readonly at: number;
   readonly total: number;
   readonly align: number;
 }
 
-/** args[at] = base + thread · stride (per-thread scratch). */
+/** args[at] = base + thread · stride (per-thread scratch; the calling thread is thread 0). */
 export interface PerThread {
   readonly at: number;
   readonly base: number;
   readonly stride: number;
 }
 
-const FN_INDEX = new Map<PoolFunction, number>(POOL_FUNCTIONS.map((n, i) => [n, i]));
+type Kernel = (...args: number[]) => unknown;
+
+/** Chunks per thread: enough to even out threads the OS runs late, few enough to keep calls cheap. */
+const CHUNKS_PER_THREAD = 4;
 
 /**
- * Splits kernel calls over the calling thread and `workers` worker threads sharing the memories.
- * Synchronous: `run` returns when every share is done (the caller spins, which browsers allow on
- * the main thread, unlike Atomics.wait).
+ * Runs kernel calls split into chunks over the calling thread and `threads - 1` workers sharing the
+ * memories (control.ts). Synchronous: `run` returns when every chunk is done; the caller spins,
+ * which browsers allow on the main thread, unlike Atomics.wait.
  */
 export class ThreadPool {
-  private readonly ctrl: Int32Array;
-  private readonly args: Float64Array;
-  private readonly seqs: number[];
+  private readonly ctrl: Int32Array<SharedArrayBuffer>;
+  private readonly f64: Float64Array<SharedArrayBuffer>;
   private readonly ready: ((e?: Error) => void)[][];
   private readonly errors: string[] = [];
+  private readonly kernels: Kernel[][] = [];
+  private jobs = 0;
 
-  private constructor(private readonly workers: readonly WorkerHandle[], readonly control: SharedArrayBuffer) {
+  private constructor(private readonly workers: readonly WorkerHandle[], control: SharedArrayBuffer) {
     this.ctrl = new Int32Array(control);
-    this.args = new Float64Array(control);
-    this.seqs = workers.map(() => 0);
+    this.f64 = new Float64Array(control);
     this.ready = workers.map(() => []);
     workers.forEach((w, i) => {
       w.onMessage((raw) => {
@@ -54,7 +62,7 @@ export class ThreadPool {
   /** A pool of `threads` (>= 1) including the calling thread; threads - 1 workers are spawned. */
   static async start(port: WorkerPort | undefined, module: WebAssembly.Module, memories: readonly WebAssembly.Memory[], threads: number, spinMs = 2): Promise<ThreadPool> {
     const n = port ? Math.max(0, threads - 1) : 0;
-    const control = new SharedArrayBuffer(Math.max(1, n) * SLOT_BYTES);
+    const control = new SharedArrayBuffer(JOB_BYTES + n * SLOT_BYTES);
     const workers: WorkerHandle[] = [];
     try {
       for (let i = 0; i < n; i++) workers.push(port!.spawn());
@@ -80,7 +88,7 @@ export class ThreadPool {
     return new Promise<void>((resolve, reject) => {
       this.ready[i].push((e) => (e ? reject(e) : resolve()));
       this.workers[i].postMessage(message);
-      const b = i * SLOT_I32;
+      const b = slotBase(i);
       Atomics.add(this.ctrl, b + MAIL, 1);
       Atomics.add(this.ctrl, b + BELL, 1);
       Atomics.notify(this.ctrl, b + BELL);
@@ -88,54 +96,54 @@ export class ThreadPool {
   }
 
   /**
-   * Calls kernel `fn` on `slot` with `args`, the range split.at..split.at+1 divided among the threads
-   * (the calling thread takes the first share). `maxThreads` caps the threads used (small work).
+   * Calls kernel `fn` of `slot` with `args`, the range args[split.at], args[split.at + 1] divided
+   * into chunks that the threads claim. `maxThreads` caps the threads woken (small work).
    */
   run(slot: MemorySlot, fn: PoolFunction, args: number[], split: Split, perThread?: PerThread, maxThreads = Infinity): void {
-    const kernel = slot.kernels[fn] as (...a: number[]) => void;
-    const threads = Math.max(1, Math.min(this.threads, maxThreads, Math.ceil(split.total / split.align)));
-    const share = alignUp(Math.ceil(split.total / threads), split.align);
-    const fnIndex = FN_INDEX.get(fn)!;
+    const units = Math.ceil(split.total / split.align);
+    const threads = Math.max(1, Math.min(this.threads, maxThreads, units));
+    if (threads === 1) {
+      const a = args.slice();
+      a[split.at] = 0;
+      a[split.at + 1] = split.total;
+      if (perThread) a[perThread.at] = perThread.base;
+      (slot.kernels[fn] as Kernel)(...a);
+      return;
+    }
     if (args.length > MAX_ARGS) throw new Error(`pool: ${fn} has ${args.length} > ${MAX_ARGS} arguments`);
-    let used = 0;
-    for (let t = 1; t < threads; t++) {
-      const lo = t * share;
-      const hi = Math.min(split.total, lo + share);
-      if (lo >= hi) break;
-      const w = t - 1;
-      const b = w * SLOT_I32;
-      const a = (b >> 1) + ARGS_F64;
-      for (let i = 0; i < args.length; i++) this.args[a + i] = args[i];
-      this.args[a + split.at] = lo;
-      this.args[a + split.at + 1] = hi;
-      if (perThread) this.args[a + perThread.at] = perThread.base + t * perThread.stride;
-      this.ctrl[b + FN] = fnIndex;
-      this.ctrl[b + MEM] = slot.index;
-      this.ctrl[b + NARGS] = args.length;
-      const seq = ++this.seqs[w];
-      Atomics.store(this.ctrl, b + SEQ, seq);
-      Atomics.add(this.ctrl, b + BELL, 1);
-      if (Atomics.load(this.ctrl, b + PARKED)) Atomics.notify(this.ctrl, b + BELL);
-      used = t;
+    const nChunks = Math.min(MAX_CHUNKS, units, threads * CHUNKS_PER_THREAD);
+    const chunk = alignUp(Math.ceil(split.total / nChunks), split.align);
+    const ctrl = this.ctrl;
+    ctrl[FN] = POOL_FUNCTIONS.indexOf(fn);
+    ctrl[MEM] = slot.index;
+    ctrl[NARGS] = args.length;
+    ctrl[CHUNK] = chunk;
+    ctrl[TOTAL] = split.total;
+    ctrl[SPLIT_AT] = split.at;
+    ctrl[NCHUNKS] = Math.ceil(split.total / chunk);
+    ctrl[PER_THREAD_AT] = perThread ? perThread.at : -1;
+    if (perThread) {
+      this.f64[PER_THREAD_BASE_F64] = perThread.base;
+      this.f64[PER_THREAD_STRIDE_F64] = perThread.stride;
     }
-    const mine = args.slice();
-    mine[split.at] = 0;
-    mine[split.at + 1] = Math.min(split.total, share);
-    if (perThread) mine[perThread.at] = perThread.base;
-    let failure: unknown;
-    try {
-      kernel(...mine);
-    } catch (e) {
-      failure = e;
+    for (let i = 0; i < args.length; i++) this.f64[ARGS_F64 + i] = args[i];
+    this.jobs = (this.jobs + 1) & JOB_ID_MASK || 1;
+    const id = this.jobs;
+    Atomics.store(ctrl, COMPLETED, 0);
+    Atomics.store(ctrl, JOB, id << CHUNK_BITS);
+    for (let w = 0; w < threads - 1; w++) {
+      const b = slotBase(w);
+      Atomics.store(ctrl, b + SEQ, id);
+      Atomics.add(ctrl, b + BELL, 1);
+      if (Atomics.load(ctrl, b + PARKED)) Atomics.notify(ctrl, b + BELL);
     }
-    for (let w = 0; w < used; w++) {
-      const b = w * SLOT_I32;
-      const seq = this.seqs[w];
-      while (Atomics.load(this.ctrl, b + DONE) !== seq) { /* spin: shares are short */ }
-      if (Atomics.load(this.ctrl, b + ERR)) {
-        Atomics.store(this.ctrl, b + ERR, 0);
-        failure ??= new Error(`wasm kernel ${fn} failed in worker ${w + 1}${this.errors.length ? `: ${this.errors.join("; ")}` : ""}`);
-      }
+    if (!this.kernels[slot.index]) this.kernels[slot.index] = POOL_FUNCTIONS.map((n) => slot.kernels[n] as Kernel);
+    let failure = runChunks(ctrl, this.f64, this.kernels, id, 0);
+    const n = ctrl[NCHUNKS];
+    while (Atomics.load(ctrl, COMPLETED) !== n) { /* spin: other threads are finishing their chunks */ }
+    if (Atomics.load(ctrl, ERR)) {
+      Atomics.store(ctrl, ERR, 0);
+      failure ??= new Error(`wasm kernel ${fn} failed in a worker thread${this.errors.length ? `: ${this.errors.join("; ")}` : ""}`);
     }
     if (failure) throw failure;
   }

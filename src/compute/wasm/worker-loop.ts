@@ -1,4 +1,5 @@
-import { ARGS_F64, BELL, DONE, ERR, FN, MAIL, MEM, NARGS, PARKED, SEQ, SLOT_I32, type FromWorker, type ToWorker } from "./control.js";
+import { BELL, MAIL, PARKED, SEQ, slotBase, type FromWorker, type ToWorker } from "./control.js";
+import { runChunks } from "./chunks.js";
 import { POOL_FUNCTIONS } from "./kernel-abi.js";
 import { instantiate } from "./memory-slot.js";
 
@@ -11,14 +12,15 @@ export interface WorkerEndpoint {
 type Kernel = (...args: number[]) => unknown;
 
 /**
- * Runs inside a worker: instantiates the kernels on every memory it is sent, then serves calls from
- * the control block, spinning between calls and parking in Atomics.wait after `spinMs` of idleness.
- * It leaves the loop (back to the event loop) whenever a message is waiting for it.
+ * Runs inside a worker: instantiates the kernels on every memory it is sent, then serves jobs from
+ * the control block (control.ts), spinning between jobs and parking in Atomics.wait after `spinMs`
+ * of idleness. It leaves the loop (back to the event loop) whenever a message is waiting for it.
  */
 export function runKernelWorker(ep: WorkerEndpoint): void {
   let ctrl: Int32Array<ArrayBufferLike> = new Int32Array(0);
-  let args: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  let f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
   let base = 0;
+  let thread = 1;
   let module: WebAssembly.Module | undefined;
   let spinMs = 2;
   const kernels: Kernel[][] = [];
@@ -31,15 +33,6 @@ export function runKernelWorker(ep: WorkerEndpoint): void {
     kernels.push(POOL_FUNCTIONS.map((name) => ex[name]));
   };
 
-  const execute = (): void => {
-    const fn = kernels[ctrl[base + MEM]][ctrl[base + FN]];
-    const n = ctrl[base + NARGS];
-    const a = (base >> 1) + ARGS_F64;
-    const list = new Array<number>(n);
-    for (let i = 0; i < n; i++) list[i] = args[a + i];
-    fn(...list);
-  };
-
   const loop = (): void => {
     running = true;
     let deadline = performance.now() + spinMs;
@@ -48,13 +41,8 @@ export function runKernelWorker(ep: WorkerEndpoint): void {
       const seq = Atomics.load(ctrl, base + SEQ);
       if (seq !== last) {
         last = seq;
-        try {
-          execute();
-        } catch (e) {
-          Atomics.store(ctrl, base + ERR, 1);
-          ep.postMessage({ kind: "error", message: e instanceof Error ? e.message : String(e) });
-        }
-        Atomics.store(ctrl, base + DONE, seq);
+        const e = runChunks(ctrl, f64, kernels, seq, thread);
+        if (e !== undefined) ep.postMessage({ kind: "error", message: e instanceof Error ? e.message : String(e) });
         deadline = performance.now() + spinMs;
         continue;
       }
@@ -74,8 +62,9 @@ export function runKernelWorker(ep: WorkerEndpoint): void {
   ep.onMessage((m) => {
     if (m.kind === "init") {
       ctrl = new Int32Array(m.control);
-      args = new Float64Array(m.control);
-      base = m.slot * SLOT_I32;
+      f64 = new Float64Array(m.control);
+      base = slotBase(m.slot);
+      thread = m.slot + 1;
       module = m.module;
       spinMs = m.spinMs;
       for (const mem of m.memories) addMemory(mem);
