@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerChat } from "./chat.js";
+import { registerEval } from "./eval.js";
 import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
 import { registerLogits } from "./logits.js";
@@ -9,6 +10,7 @@ import { registerTokenize } from "./tokenize.js";
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerChat(program);
+  registerEval(program);
   registerEmbedImage(program);
   registerGenerate(program);
   registerLogits(program);
