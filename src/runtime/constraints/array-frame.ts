@@ -8,11 +8,20 @@ const OPEN = 0, VALUE = 1, AFTER_VALUE = 2, AFTER_COMMA = 3;
 
 /** Reads an array after its `[`, keeping the item count within minItems..maxItems. */
 export class ArrayFrame extends Frame {
-  private done?: Frame;
+  declare readonly node: ArrayNode;
+  declare readonly phase: number;
+  /** Items started so far. */
+  declare readonly count: number;
+  declare readonly ws: number;
+  private declare done: Frame | undefined;
 
-  /** `count`: items started so far. */
-  private constructor(readonly node: ArrayNode, readonly phase: number, readonly count: number, readonly ws: number, up: Frame, depth: number) {
+  private constructor(node: ArrayNode, phase: number, count: number, ws: number, up: Frame, depth: number) {
     super(up, depth);
+    this.node = node;
+    this.phase = phase;
+    this.count = count;
+    this.ws = ws;
+    this.done = undefined;
   }
 
   static open(node: ArrayNode, up: Frame): ArrayFrame {

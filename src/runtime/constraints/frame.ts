@@ -12,12 +12,22 @@ export interface Ctx {
  * One level of the recogniser's pushdown stack: the value being read and what it waits for next.
  * Frames are immutable and linked to the container that waits for them (`up`), so a stack is shared
  * by every state derived from it and a snapshot is just a reference.
+ *
+ * Fields of frames and states are `declare`d and assigned in constructors: class-field definitions
+ * run through V8's define path, which is megamorphic across the frame classes and cost about half
+ * the time of a mask walk.
  */
 export abstract class Frame {
+  declare readonly up: Frame | null;
+  declare readonly depth: number;
   /** @internal The recogniser state whose only top is this frame (one per frame, so its memo is kept). */
-  solo: unknown = undefined;
+  declare solo: unknown;
 
-  constructor(readonly up: Frame | null, readonly depth: number) {}
+  constructor(up: Frame | null, depth: number) {
+    this.up = up;
+    this.depth = depth;
+    this.solo = undefined;
+  }
 
   /** Reads byte `b`; pushes the resulting top frame(s) onto `out` (none: the byte is rejected). */
   abstract step(b: number, out: Frame[], ctx: Ctx): void;

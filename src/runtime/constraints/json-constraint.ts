@@ -24,7 +24,9 @@ export function createJsonConstraint(vocab: ConstraintVocab, schema?: object | b
 export class JsonConstraint implements TokenConstraint {
   private state_: State;
   private done = false;
+  /** This step's mask once computed; `buffer` is reused from step to step. */
   private mask: Uint8Array | null = null;
+  private buffer: Uint8Array | null = null;
   private checks = 0;
   private readonly scratch: Uint8Array;
 
@@ -63,11 +65,13 @@ export class JsonConstraint implements TokenConstraint {
     return len > 0 && this.recognizer.feed(this.state_, this.scratch.subarray(0, len)) !== null;
   }
 
-  /** The allowed ids of this step, one byte each (1 = allowed); valid until the next `accept`. */
+  /** The allowed ids of this step, one byte each (1 = allowed); valid until the next `accept` (the
+   *  array is reused). */
   allowedMask(): Uint8Array {
     if (!this.mask) {
-      this.mask = new Uint8Array(this.trie.size);
-      fillMask(this.trie, this.recognizer, this.state_, this.mask);
+      this.buffer ??= new Uint8Array(this.trie.size);
+      fillMask(this.trie, this.recognizer, this.state_, this.buffer);
+      this.mask = this.buffer;
     }
     return this.mask;
   }

@@ -3,8 +3,14 @@ import type { LiteralSet } from "./grammar.js";
 
 /** Reads one of a closed set of texts (enum/const values, true/false/null, the keys of an object). */
 export class LiteralFrame extends Frame {
-  private constructor(readonly set: LiteralSet, readonly at: number, up: Frame) {
+  declare readonly set: LiteralSet;
+  /** Node of the set's trie reached so far. */
+  declare readonly at: number;
+
+  private constructor(set: LiteralSet, at: number, up: Frame) {
     super(up, up.depth);
+    this.set = set;
+    this.at = at;
   }
 
   static start(set: LiteralSet, up: Frame, b: number, out: Frame[]): void {

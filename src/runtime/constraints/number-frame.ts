@@ -14,9 +14,19 @@ const MAX_INT_DIGITS = 20, MAX_FRAC_DIGITS = 20, MAX_EXP_DIGITS = 2;
  * far and takes only digits after which some ending still lies in the range (no exponent then).
  */
 export class NumberFrame extends Frame {
-  /** `text`: the number so far, kept only for a node with a range. */
-  private constructor(readonly node: NumberNode, readonly phase: number, readonly run: number, readonly text: string, up: Frame) {
+  declare readonly node: NumberNode;
+  declare readonly phase: number;
+  /** Digits in the current run. */
+  declare readonly run: number;
+  /** The number so far, kept only for a node with a range. */
+  declare readonly text: string;
+
+  private constructor(node: NumberNode, phase: number, run: number, text: string, up: Frame) {
     super(up, up.depth);
+    this.node = node;
+    this.phase = phase;
+    this.run = run;
+    this.text = text;
   }
 
   static start(node: NumberNode, up: Frame, b: number, out: Frame[]): void {

@@ -16,10 +16,20 @@ const FREE_KEY = anyString();
  * key spelled as JSON.stringify spells it; a free object takes any string keys with `extra` values.
  */
 export class ObjectFrame extends Frame {
-  private done?: Frame;
+  declare readonly node: ObjectNode;
+  declare readonly phase: number;
+  /** Index of the last property written (listed objects). */
+  declare readonly last: number;
+  declare readonly ws: number;
+  private declare done: Frame | undefined;
 
-  private constructor(readonly node: ObjectNode, readonly phase: number, readonly last: number, readonly ws: number, up: Frame, depth: number) {
+  private constructor(node: ObjectNode, phase: number, last: number, ws: number, up: Frame, depth: number) {
     super(up, depth);
+    this.node = node;
+    this.phase = phase;
+    this.last = last;
+    this.ws = ws;
+    this.done = undefined;
   }
 
   static open(node: ObjectNode, up: Frame): ObjectFrame {

@@ -20,9 +20,15 @@ const MAX_THREADS = 32;
  * stepped a few times (a lazily built automaton), which makes the mask walk mostly table lookups.
  */
 export class State {
-  /** @internal */ memo: (State | null)[] | undefined;
-  /** @internal */ steps = 0;
-  constructor(readonly tops: readonly Frame[]) {}
+  declare readonly tops: readonly Frame[];
+  /** @internal */ declare memo: (State | null)[] | undefined;
+  /** @internal */ declare steps: number;
+
+  constructor(tops: readonly Frame[]) {
+    this.tops = tops;
+    this.memo = undefined;
+    this.steps = 0;
+  }
 }
 
 /** Accepts exactly the prefixes of the JSON texts a grammar allows, byte by byte. */

@@ -6,10 +6,17 @@ const BEFORE = 0, VALUE = 1, AFTER = 2;
 
 /** The bottom of the stack: whitespace, the top-level value, whitespace. */
 export class RootFrame extends Frame {
-  private done?: RootFrame;
+  declare readonly node: Node;
+  declare readonly phase: number;
+  declare readonly ws: number;
+  private declare done: RootFrame | undefined;
 
-  constructor(readonly node: Node, readonly phase = BEFORE, readonly ws = 0) {
+  constructor(node: Node, phase = BEFORE, ws = 0) {
     super(null, 0);
+    this.node = node;
+    this.phase = phase;
+    this.ws = ws;
+    this.done = undefined;
   }
 
   step(b: number, out: Frame[], ctx: Ctx): void {

@@ -15,11 +15,20 @@ const UTF8 = 6;        // a UTF-8 continuation byte (acc = need | lo << 8 | hi <
  * (as JSON Schema counts) kept within the node's bounds.
  */
 export class StringFrame extends Frame {
+  declare readonly node: StringNode;
+  /** Characters so far, saturating where it stops mattering. */
+  declare readonly count: number;
+  declare readonly mode: number;
+  declare readonly acc: number;
   /** The CHAR-mode frame this one started from (itself in CHAR mode). */
-  private readonly base: StringFrame;
+  private declare readonly base: StringFrame;
 
-  private constructor(readonly node: StringNode, readonly count: number, readonly mode: number, readonly acc: number, up: Frame, base: StringFrame | null) {
+  private constructor(node: StringNode, count: number, mode: number, acc: number, up: Frame, base: StringFrame | null) {
     super(up, up.depth);
+    this.node = node;
+    this.count = count;
+    this.mode = mode;
+    this.acc = acc;
     this.base = base ?? this;
   }
 

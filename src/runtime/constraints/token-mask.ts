@@ -10,13 +10,20 @@ import type { TokenTrie } from "./token-trie.js";
  * their character count alone, and only the other tokens are walked.
  */
 export function fillMask(tt: TokenTrie, rec: JsonRecognizer, state: State, mask: Uint8Array, shortcut = true): void {
-  mask.fill(0);
   const room = shortcut ? plainRoom(state) : -1;
   if (room >= 0) {
     const { plainIds, plainCounts } = tt;
-    for (let k = 0; k < plainIds.length && plainCounts[k] <= room; k++) mask[plainIds[k]] = 1;
+    const n = plainIds.length;
+    if (n > 0 && room >= plainCounts[n - 1]) mask.set(tt.plainMask); // every plain token fits
+    else {
+      mask.fill(0);
+      for (let k = 0; k < n && plainCounts[k] <= room; k++) mask[plainIds[k]] = 1;
+    }
     walk(tt.nonPlain, rec, state, mask);
-  } else walk(tt.all, rec, state, mask);
+  } else {
+    mask.fill(0);
+    walk(tt.all, rec, state, mask);
+  }
   if (rec.acceptsEnd(state)) for (const id of tt.eog) mask[id] = 1;
 }
 

@@ -25,6 +25,8 @@ export class TokenTrie {
   /** Plain tokens by ascending character count, and those counts. */
   readonly plainIds: Int32Array;
   readonly plainCounts: Int32Array;
+  /** 1 for every plain token: the start of a mask inside a string without a length limit. */
+  readonly plainMask: Uint8Array;
   /** The node of `all` where each id's piece ends, -1 for ids left out. */
   readonly nodeOf: Int32Array;
   readonly eog: Int32Array;
@@ -65,6 +67,8 @@ export class TokenTrie {
     plain.sort((a, b) => counts[a] - counts[b] || a - b);
     this.plainIds = Int32Array.from(plain);
     this.plainCounts = Int32Array.from(plain, (id) => counts[id]);
+    this.plainMask = new Uint8Array(size);
+    for (const id of plain) this.plainMask[id] = 1;
     this.nodeOf = new Int32Array(size).fill(-1);
     const { toks, tokNode } = this.all;
     for (let j = 0; j < toks.length; j++) this.nodeOf[toks[j]] = tokNode[j];
