@@ -3,6 +3,7 @@ import type { MiniCPMV } from "../multimodal/vlm.js";
 import { TokenTrie } from "../runtime/constraints/index.js";
 import { ApiError } from "./api-error.js";
 import type { ServerContext } from "./context.js";
+import { longestPieceBytes } from "./context-precheck.js";
 import { installErrorHandlers } from "./error-handler.js";
 import { FifoQueue } from "./fifo-queue.js";
 import { constraintVocab } from "./json-vocab.js";
@@ -52,6 +53,7 @@ export function createServer(input: CreateServerInput): PocketServer {
     vlm: input.vlm,
     models: new ModelIds(input.modelPath, input.builtInName),
     vocab,
+    longestPiece: longestPieceBytes(input.vlm.tokenizer),
     queue: new FifoQueue(options.maxQueue),
     options,
     stats: new ServerStats(),

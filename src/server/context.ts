@@ -10,6 +10,8 @@ export interface ServerContext {
   readonly vlm: MiniCPMV;
   readonly models: ModelIds;
   readonly vocab: ConstraintVocab;
+  /** Bytes of the longest token piece (for the context pre-check). */
+  readonly longestPiece: number;
   readonly queue: FifoQueue;
   readonly options: ServerOptions;
   readonly stats: ServerStats;

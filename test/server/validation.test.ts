@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { isOpenAiError, malformedRequests, sendCase } from "../../bench/server/malformed-requests.js";
 import { dataUri, solidPng } from "../../bench/server/png.js";
 import { startTestServer, type TestServer } from "./helpers.js";
+import { LONG } from "./long-request.js";
 
 // Bad input of every kind gets a 4xx in OpenAI's error shape, and the server keeps serving.
 const limits = { maxImages: 3, maxImageBytes: 64 * 1024, maxImagePixels: 512 * 512, bodyLimit: 512 * 1024 };
@@ -52,6 +53,26 @@ test("messages name the field and the fix", async () => {
   assert.match(many.error.message, /4 images; this server accepts at most 3/);
   const ctx = await send({ messages: [{ role: "user", content: "word ".repeat(6000) }] });
   assert.match(ctx.error.message, /maximum context length is 4096 tokens\. However, your messages resulted in \d+ tokens/);
+});
+
+test("a prompt that cannot fit is refused at once, even while the model is busy", async () => {
+  const busy = await startTestServer({ maxQueue: 0 });
+  try {
+    const ac = new AbortController();
+    const s = await busy.client.chat.completions.create({ ...LONG, stream: true }, { signal: ac.signal });
+    await s[Symbol.asyncIterator]().next();
+    const t0 = Date.now();
+    await assert.rejects(busy.client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "word ".repeat(100_000) }] }), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, "context_length_exceeded");
+      assert.match((e as Error).message, /resulted in at least \d+ tokens/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 5000);
+    await assert.rejects(busy.client.chat.completions.create({ model: "default", messages: [{ role: "user", content: "hi" }] }), (e: unknown) => (e as { status?: number }).status === 429);
+    ac.abort();
+  } finally {
+    await busy.close();
+  }
 });
 
 test("developer role works as system; image detail is accepted", async () => {

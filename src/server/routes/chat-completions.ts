@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { startCompletion } from "../completion.js";
 import type { ServerContext } from "../context.js";
+import { precheckContext } from "../context-precheck.js";
 import { resolveMessages } from "../images.js";
 import type { Outcome } from "../outcome.js";
 import { planCompletion } from "../plan.js";
@@ -13,14 +14,16 @@ import { sendWhole } from "../whole-response.js";
 
 /**
  * `POST /v1/chat/completions`. Order of work: schema validation (by fastify, before this runs), model
- * name, generation plan (incl. the JSON constraint), images decoded and checked — all before queueing,
- * so bad requests never wait — then the FIFO slot, the prompt (context check) and generation.
+ * name, context pre-check, generation plan (incl. the JSON constraint), images decoded and checked —
+ * all before queueing, so bad requests never wait — then the FIFO slot, the prompt (exact context
+ * check) and generation.
  */
 export function registerChatRoute(app: FastifyInstance, ctx: ServerContext): void {
   const isEog = (t: number) => ctx.vlm.tokenizer.isEog(t);
   app.post("/v1/chat/completions", { schema: { body: chatRequestSchema } }, async (request, reply) => {
     const body = request.body as ChatRequest;
     ctx.models.check(body.model);
+    precheckContext(body.messages, ctx.longestPiece, ctx.vlm.llm.config.contextLength);
     const plan = planCompletion(body, ctx.vocab, ctx.options.defaults);
     const cancel = new RequestCancel(reply.raw, ctx.options.timeoutMs, ctx.shutdownSignal);
     const t0 = performance.now();
