@@ -21,6 +21,8 @@ export interface ExportOptions {
   clipFrames?: number;
   outDir: string;
   largeFraction?: number;
+  /** Skip writing PNGs (e.g. to add the scenes file to an existing export). */
+  skipImages?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -35,11 +37,12 @@ export interface JsonlRecord {
   target?: number[];
 }
 
-/** Writes `<outDir>/images/*.png` and `<outDir>/<split>.jsonl`; returns the number of question rows. */
+/** Writes `<outDir>/images/*.png`, `<outDir>/<split>.jsonl` and `<split>.scenes.jsonl`; returns the question-row count. */
 export async function exportSplit(o: ExportOptions): Promise<number> {
   const imgDir = join(o.outDir, "images");
   await mkdir(imgDir, { recursive: true });
   const lines: string[] = [];
+  const scenes: string[] = [];
   const start = o.start ?? 0;
   const total = o.count + (o.clips ?? 0);
   let done = 0;
@@ -48,7 +51,8 @@ export async function exportSplit(o: ExportOptions): Promise<number> {
   for (let i = 0; i < o.count; i++) {
     const s = generateSample(o.split, start + i, o.largeFraction === undefined ? {} : { largeFraction: o.largeFraction });
     const file = `images/${s.id}.png`;
-    batch.push(writePng(join(o.outDir, file), renderScene(s.scene)));
+    if (!o.skipImages) batch.push(writePng(join(o.outDir, file), renderScene(s.scene)));
+    scenes.push(JSON.stringify({ id: s.id, image: file, ...s.scene }));
     for (const qa of s.qa) {
       const rec: JsonlRecord = { id: s.id, image: file, question: qa.question, answer: qa.answer, type: qa.type, width: s.scene.width, height: s.scene.height };
       if (qa.target) rec.target = qa.target;
@@ -63,7 +67,7 @@ export async function exportSplit(o: ExportOptions): Promise<number> {
     for (let f = 0; f < c.clip.frames; f++) {
       const file = `images/${c.id}-f${f}.png`;
       files.push(file);
-      batch.push(writePng(join(o.outDir, file), renderClipFrame(c.clip, f)));
+      if (!o.skipImages) batch.push(writePng(join(o.outDir, file), renderClipFrame(c.clip, f)));
     }
     for (const qa of c.qa) {
       lines.push(JSON.stringify({ id: c.id, image: files, question: qa.question, answer: qa.answer, type: qa.type, width: c.clip.width, height: c.clip.height }));
@@ -73,5 +77,7 @@ export async function exportSplit(o: ExportOptions): Promise<number> {
   }
   await flush();
   await writeFile(join(o.outDir, `${o.split}.jsonl`), lines.join("\n") + "\n");
+  // The scenes themselves (object kinds, colours, boxes), e.g. for dense auxiliary supervision.
+  await writeFile(join(o.outDir, `${o.split}.scenes.jsonl`), scenes.join("\n") + "\n");
   return lines.length;
 }

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -27,6 +28,14 @@ def export(split, count, out_dir, start=0):
     return path
 
 
+COLOR_RGB = {"red": (220, 30, 40), "green": (30, 160, 60), "blue": (30, 80, 220), "yellow": (240, 205, 20),
+             "purple": (140, 50, 190), "orange": (250, 125, 15)}
+COLOR_CLASS = {c: i + 1 for i, c in enumerate(COLOR_RGB)}            # 0 background, 7 text ink
+KIND_CLASS = {k: i + 1 for i, k in enumerate(["circle", "square", "triangle", "star", "diamond"])}  # 6 text
+CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"                          # char class = index + 1
+AUX_SIZES = (8, 7, 1 + len(CHARS))
+
+
 def load_groups(jsonl, root):
     groups = collections.OrderedDict()
     with open(jsonl) as f:
@@ -35,7 +44,46 @@ def load_groups(jsonl, root):
             if isinstance(r["image"], list):
                 continue  # clips: not trained on yet
             groups.setdefault(r["id"], {"image": os.path.join(root, r["image"]), "qa": []})["qa"].append(r)
+    scenes = jsonl.replace(".jsonl", ".scenes.jsonl")
+    if os.path.exists(scenes):
+        with open(scenes) as f:
+            for line in f:
+                sc = json.loads(line)
+                if sc["id"] in groups:
+                    groups[sc["id"]]["scene"] = sc
     return list(groups.values())
+
+
+def patch_labels(scene, pixels, crop_hw, cmap, patch=14):
+    """Dense labels (colour, kind, character) at each patch centre of a crop, from the scene and its pixels."""
+    h, w = crop_hw
+    ox, oy, sx, sy = cmap
+    labels = torch.zeros(3, h * w, dtype=torch.long)
+    W, H = scene["width"], scene["height"]
+    inv = {v: k for k, v in COLOR_RGB.items()}
+    for i in range(h):
+        y = min(H - 1, int((oy + (i + 0.5) * patch) * sy))
+        for j in range(w):
+            x = min(W - 1, int((ox + (j + 0.5) * patch) * sx))
+            k = i * w + j
+            px = tuple(int(v) for v in pixels[y, x])
+            if px in inv:
+                labels[0, k] = COLOR_CLASS[inv[px]]
+                for s in scene["shapes"]:
+                    b = s["box"]
+                    if s["color"] == inv[px] and b[0] <= x <= b[2] and b[1] <= y <= b[3]:
+                        labels[1, k] = KIND_CLASS[s["kind"]]
+                        break
+            elif px == (20, 20, 20):
+                labels[0, k] = 7
+            for t in scene["texts"]:
+                b = t["box"]
+                if b[0] <= x < b[2] and b[1] <= y < b[3]:
+                    labels[1, k] = 6
+                    ci = int((x - b[0]) // (6 * t["scale"]))
+                    if ci < len(t["text"]) and (x - b[0]) % (6 * t["scale"]) < 5 * t["scale"]:
+                        labels[2, k] = CHARS.index(t["text"][ci]) + 1
+    return labels
 
 
 def corpus_texts(groups):
@@ -67,12 +115,16 @@ class Encoder:
         return ids + ans, len(ans)
 
 
-def build_batch(groups, enc, max_q=None):
+def build_batch(groups, enc, max_q=None, with_aux=False):
     """groups -> dict of tensors for one step (all questions of each image, or the first max_q)."""
-    crops, prefixes, owners = [], [], []
+    crops, prefixes, owners, aux = [], [], [], []
     for gi, g in enumerate(groups):
-        img = Image.open(g["image"])
-        cs, grid = crops_of(img)
+        img = Image.open(g["image"]).convert("RGB")
+        cs, grid, maps = crops_of(img, with_maps=True)
+        if with_aux and "scene" in g:
+            pixels = np.asarray(img)
+            for t, cm in zip(cs, maps):
+                aux.append(patch_labels(g["scene"], pixels, (t.shape[1] // 14, t.shape[2] // 14), cm))
         crops += cs
         prefixes.append(enc.prefix(grid))
         owners.append(len(cs))
@@ -101,4 +153,4 @@ def build_batch(groups, enc, max_q=None):
         # token t predicts t+1: labels at positions len-n-1 .. len-2 are the answer tokens.
         labels[j, len(s) - n - 1: len(s) - 1] = torch.tensor(s[len(s) - n:])
     return {"crops": crops, "pre": pre, "plen": plen, "img_pos": (bi, ti), "suf": suf, "labels": labels,
-            "group": torch.tensor(group), "qa": qas}
+            "group": torch.tensor(group), "qa": qas, "aux": aux if len(aux) == len(crops) else None}

@@ -52,20 +52,26 @@ def to_tensor(img):
     return torch.from_numpy(a).permute(2, 0, 1).contiguous()
 
 
-def crops_of(img, max_n=MAX_SLICES):
-    """PIL image -> (list of [3,H,W] tensors: overview then slices row-major, grid [cols, rows] or None)."""
+def crops_of(img, max_n=MAX_SLICES, with_maps=False):
+    """PIL image -> (list of [3,H,W] tensors: overview then slices row-major, grid [cols, rows] or None).
+
+    with_maps: also return, per crop, (ox, oy, sx, sy) with original = ((ox + x) * sx, (oy + y) * sy).
+    """
     size = img.size
+    W, H = size
     grid = sliced_grid(size, max_n)
-    if grid is None:
-        return [to_tensor(img.resize(find_best_resize(size, upscale=True), Image.BICUBIC))], None
-    out = [to_tensor(img.resize(find_best_resize(size, upscale=False), Image.BICUBIC))]
-    rw, rh = refine_size(size, grid)
-    refined = img.resize((rw, rh), Image.BICUBIC)
-    cw, ch = rw // grid[0], rh // grid[1]
-    for r in range(grid[1]):
-        for c in range(grid[0]):
-            out.append(to_tensor(refined.crop((c * cw, r * ch, (c + 1) * cw, (r + 1) * ch))))
-    return out, grid
+    first = find_best_resize(size, upscale=grid is None)
+    out = [to_tensor(img.resize(first, Image.BICUBIC))]
+    maps = [(0, 0, W / first[0], H / first[1])]
+    if grid is not None:
+        rw, rh = refine_size(size, grid)
+        refined = img.resize((rw, rh), Image.BICUBIC)
+        cw, ch = rw // grid[0], rh // grid[1]
+        for r in range(grid[1]):
+            for c in range(grid[0]):
+                out.append(to_tensor(refined.crop((c * cw, r * ch, (c + 1) * cw, (r + 1) * ch))))
+                maps.append((c * cw, r * ch, W / rw, H / rh))
+    return (out, grid, maps) if with_maps else (out, grid)
 
 
 def image_placeholder(grid, q=64, image_id=0):

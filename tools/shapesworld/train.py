@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import Encoder, build_batch, corpus_texts, export, load_groups  # noqa: E402
+from data import AUX_SIZES, Encoder, build_batch, corpus_texts, export, load_groups  # noqa: E402
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 
@@ -70,8 +70,23 @@ def is_correct(r, pred):
 
 # ---------------------------------------------------------------- model steps
 
-def forward_loss(model, batch):
-    rows = model.encode_images(batch["crops"])
+class AuxHeads(torch.nn.Module):
+    """Training-only dense heads on the vision tower output (colour, kind, character per patch); not exported."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.heads = torch.nn.ModuleList(torch.nn.Linear(d, n) for n in AUX_SIZES)
+
+    def loss(self, vis, valid, labels):
+        x = vis[valid]                                   # crop-major, raster order: same as the labels
+        y = torch.cat(labels, dim=1)                     # [3, n_valid]
+        return sum(F.cross_entropy(h(x), y[i]) for i, h in enumerate(self.heads)) / len(self.heads)
+
+
+def forward_loss(model, batch, aux_heads=None):
+    vis, valid, sizes = model.vpm(batch["crops"])
+    rows = model.resampler(vis, valid, sizes)
+    aux = aux_heads.loss(vis, valid, batch["aux"]) if aux_heads is not None and batch["aux"] else None
     D = rows.shape[-1]
     emb = model.merge(batch["pre"], rows.reshape(-1, D), batch["img_pos"])
     cache = prefix_forward(model.llm, emb)
@@ -79,7 +94,7 @@ def forward_loss(model, batch):
     h = suffix_forward(model.llm, cache, batch["plen"], batch["group"], semb)
     sel = batch["labels"] != -100
     logits = model.llm.lm_head(h[sel])
-    return F.cross_entropy(logits, batch["labels"][sel])
+    return F.cross_entropy(logits, batch["labels"][sel]), aux
 
 
 @torch.no_grad()
@@ -159,6 +174,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--aux", type=float, default=1.0, help="weight of the dense vision auxiliary loss (0: off)")
     ap.add_argument("--eval-only", choices=["validation", "test"], default=None)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
     args = ap.parse_args()
@@ -183,8 +199,10 @@ def main():
 
     torch.manual_seed(args.seed)
     model = MiniCPMV(cfg)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    aux_heads = AuxHeads(cfg.v_hidden) if args.aux > 0 else None
+    params = list(model.parameters()) + (list(aux_heads.parameters()) if aux_heads else [])
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.run, "ckpt.pt")
@@ -192,6 +210,8 @@ def main():
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
+        if aux_heads is not None and "aux" in ck:
+            aux_heads.load_state_dict(ck["aux"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         log(f"resumed at step {step} ({elapsed / 60:.1f} min trained)")
@@ -219,11 +239,12 @@ def main():
     per_epoch = len(train_groups) // args.images
     last_ckpt = time.time()
     t_start = time.time() - elapsed
-    losses = []
+    losses, aux_losses = [], []
 
     def save():
         tmp = ckpt_path + ".tmp"
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+        torch.save({"model": model.state_dict(), "aux": aux_heads.state_dict() if aux_heads else None,
+                    "opt": opt.state_dict(), "step": step,
                     "elapsed": time.time() - t_start, "config": cfg.to_dict()}, tmp)
         os.replace(tmp, ckpt_path)
 
@@ -231,22 +252,24 @@ def main():
     while step < args.steps:
         epoch, k = divmod(step, per_epoch)
         idx = order(epoch)[k * args.images: (k + 1) * args.images]
-        batch = build_batch([train_groups[i] for i in idx], enc)
+        batch = build_batch([train_groups[i] for i in idx], enc, with_aux=aux_heads is not None)
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        loss = forward_loss(model, batch)
+        loss, aux = forward_loss(model, batch, aux_heads)
+        total = loss if aux is None else loss + args.aux * aux
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        total.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         losses.append(loss.item())
+        aux_losses.append(0.0 if aux is None else aux.item())
         if step % 20 == 0 or step <= 3:
             el = time.time() - t_start
-            log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} lr {lr:.2e} "
+            log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} lr {lr:.2e} "
                 f"{el / 60:.1f} min ({el / step:.2f} s/step over the run)")
-            losses = []
+            losses, aux_losses = [], []
         if step % args.eval_every == 0 or step == args.steps:
             log(f"validation @ {step}: {fmt(evaluate(model, val_groups, enc, show=5))}")
         if time.time() - last_ckpt > args.ckpt_minutes * 60 or step == args.steps:
