@@ -1,8 +1,8 @@
 import type { MiniCPMV } from "../multimodal/vlm.js";
-import type { ChatMessage } from "../multimodal/messages.js";
 import { generate, type GenerationResult, type GenerationStep } from "../runtime/generation.js";
 import { promptLength } from "../runtime/prompt.js";
 import { ApiError, fromUserError } from "./api-error.js";
+import { decodeMessages, type PendingMessage } from "./images.js";
 import type { CompletionPlan } from "./plan.js";
 
 export interface StartedCompletion {
@@ -12,11 +12,14 @@ export interface StartedCompletion {
 }
 
 /**
- * Builds the prompt (chat template, image crops through the vision tower) and starts generating. Runs
- * while the request holds the model. A prompt that leaves no room in the context is refused with
+ * Decodes the images, builds the prompt (chat template, image crops through the vision tower) and
+ * starts generating. Runs while the request holds the model. A prompt that leaves no room in the context is refused with
  * OpenAI's `context_length_exceeded`.
  */
-export async function startCompletion(vlm: MiniCPMV, messages: readonly ChatMessage[], plan: CompletionPlan, signal: AbortSignal): Promise<StartedCompletion> {
+export async function startCompletion(
+  vlm: MiniCPMV, pending: readonly PendingMessage[], maxPixels: number, plan: CompletionPlan, signal: AbortSignal,
+): Promise<StartedCompletion> {
+  const messages = await decodeMessages(pending, maxPixels);
   let layout;
   try {
     layout = await vlm.prompt(messages);

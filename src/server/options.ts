@@ -1,4 +1,4 @@
-import type { ImageLimits } from "./images.js";
+import type { ImageLimits } from "./image-bytes.js";
 import type { PlanDefaults } from "./plan.js";
 
 export interface ServerOptions {

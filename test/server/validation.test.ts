@@ -108,8 +108,9 @@ test("remote and local images when enabled: fetched with size and time limits", 
       try { await ask(url); return "none"; } catch (e) { return (e as { code?: string }).code; }
     };
     assert.equal(await code(`http://127.0.0.1:${port}/big.png`), "image_too_large");
-    assert.equal(await code(`http://127.0.0.1:${port}/slow.png`), "invalid_image");
-    assert.equal(await code(`http://127.0.0.1:${port}/missing.png`), "invalid_image");
+    assert.equal(await code(`http://127.0.0.1:${port}/slow.png`), "image_fetch_timeout");
+    assert.equal(await code(`http://127.0.0.1:${port}/missing.png`), "invalid_image_url");
+    assert.equal(await code("file://remote-host/x.png"), "invalid_image_url");
     assert.equal(await code(join(dir, "nope.png")), "invalid_image_url");
   } finally {
     await open.close();

@@ -14,9 +14,9 @@ import { sendWhole } from "../whole-response.js";
 
 /**
  * `POST /v1/chat/completions`. Order of work: schema validation (by fastify, before this runs), model
- * name, context pre-check, generation plan (incl. the JSON constraint), images decoded and checked —
- * all before queueing, so bad requests never wait — then the FIFO slot, the prompt (exact context
- * check) and generation.
+ * name, context pre-check, generation plan (incl. the JSON constraint), images fetched and checked —
+ * all before queueing, so bad requests never wait — then the FIFO slot, image decoding, the prompt
+ * (exact context check) and generation.
  */
 export function registerChatRoute(app: FastifyInstance, ctx: ServerContext): void {
   const isEog = (t: number) => ctx.vlm.tokenizer.isEog(t);
@@ -34,7 +34,7 @@ export function registerChatRoute(app: FastifyInstance, ctx: ServerContext): voi
       let outcome: Outcome;
       let promptRows = 0;
       try {
-        const started = await startCompletion(ctx.vlm, messages, plan, cancel.signal);
+        const started = await startCompletion(ctx.vlm, messages, ctx.options.images.maxPixels, plan, cancel.signal);
         promptRows = started.promptRows;
         const id = newCompletionId(ctx.models.id);
         outcome = plan.stream
