@@ -30,13 +30,6 @@ export const KQ6 = 4;
   return i32x4.add(acc, i32x4.dot_i16x8_s(mad16(v128.load(x), w), sc));
 }
 
-/** Moves bit k of every byte to bit `to` (then masked by the caller's mask). Constant k, to. */
-@inline function bitTo(v: v128, k: i32, to: i32): v128 {
-  if (k < to) return i16x8.shl(v, to - k);
-  if (k > to) return i16x8.shr_u(v, k - to);
-  return v;
-}
-
 /** Per-row i32 sums -> lane t (four rows) or lane 0. */
 @inline function lanes(four: bool, a0: v128, a1: v128, a2: v128, a3: v128): v128 {
   return four ? hsum4(a0, a1, a2, a3) : i32x4.splat(hsumI(a0));
@@ -67,10 +60,10 @@ export const KQ6 = 4;
     let la = v128.and(qa, m4), lb = v128.and(qb, m4);
     let ua = v128.and(i16x8.shr_u(qa, 4), m4), ub = v128.and(i16x8.shr_u(qb, 4), m4);
     if (five) {
-      // bit 2p of qh[l] is the high bit of low-nibble element l, bit 2p+1 of the high-nibble one
-      const k = p << 1;
-      la = v128.or(la, v128.and(bitTo(ha, k, 4), m10)); lb = v128.or(lb, v128.and(bitTo(hb, k, 4), m10));
-      ua = v128.or(ua, v128.and(bitTo(ha, k + 1, 4), m10)); ub = v128.or(ub, v128.and(bitTo(hb, k + 1, 4), m10));
+      // ha/hb hold qh >> 2p (per byte, in 16-bit lanes): bit 0 is the low nibble's high bit, bit 1 the high nibble's
+      la = v128.or(la, v128.and(i16x8.shl(ha, 4), m10)); lb = v128.or(lb, v128.and(i16x8.shl(hb, 4), m10));
+      ua = v128.or(ua, v128.and(i16x8.shl(ha, 3), m10)); ub = v128.or(ub, v128.and(i16x8.shl(hb, 3), m10));
+      ha = i16x8.shr_u(ha, 2); hb = i16x8.shr_u(hb, 2);
     }
     const scw = p < 2 ? scLo : scHi;
     const sh = (p & 1) << 4;
@@ -136,12 +129,6 @@ export const KQ6 = 4;
   return f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(d));
 }
 
-/** Scale s (0..15) of Q3_K from the four unpacked words (bytes biased by 32). */
-@inline function q3scale(S0: u32, S1: u32, S2: u32, S3: u32, s: i32): i16 {
-  const w = s < 4 ? S0 : s < 8 ? S1 : s < 12 ? S2 : S3;
-  return <i16>(<i32>((w >> ((s & 3) << 3)) & 0xff) - 32);
-}
-
 // ---- Q3_K: {hmask[32], qs[64], scales[12], d}; 16 sub-blocks of 16, 6-bit scales - 32, values q - 4.
 
 @inline function sbQ3(four: bool, blk: usize, x0: usize, cols: usize, xb0: usize, xbRow: usize): v128 {
@@ -153,19 +140,25 @@ export const KQ6 = 4;
   const S3 = ((b >> 4) & 0x0f0f0f0f) | (((tmp >> 6) & 0x03030303) << 4);
   // 16 signed scales as bytes, in element order
   const SC = i8x16.sub(i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(S0), 1, S1), 2, S2), 3, S3), i8x16.splat(32));
+  const F0 = i16x8.extend_low_i8x16_s(SC), F1 = i16x8.extend_high_i8x16_s(SC);
   const m3 = i8x16.splat(3);
   const m04 = i8x16.splat(4);
-  const Ha = v128.load(blk), Hb = v128.load(blk + 16);
+  const Hraw_a = v128.load(blk), Hraw_b = v128.load(blk + 16);
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   for (let hh = 0; hh < 2; hh++) {
-    const Qa = v128.load(blk + 32 + (<usize>hh << 5)), Qb = v128.load(blk + 48 + (<usize>hh << 5));
+    let Qa = v128.load(blk + 32 + (<usize>hh << 5)), Qb = v128.load(blk + 48 + (<usize>hh << 5));
+    // hmask bit 4hh + j must land on bit 2: start at bit 4hh -> 2, then one step right per j
+    let Ha = hh == 0 ? i16x8.shl(Hraw_a, 2) : i16x8.shr_u(Hraw_a, 2);
+    let Hb = hh == 0 ? i16x8.shl(Hraw_b, 2) : i16x8.shr_u(Hraw_b, 2);
+    const S = hh == 0 ? F0 : F1;
+    let idx = i16x8.splat(0x0100); // byte pair of i16 lane 0; + 0x0202 moves to the next lane
     for (let j = 0; j < 4; j++) {
-      const k = (hh << 2) + j; // hmask bit of this 32-element group
-      const wa = v128.or(v128.and(i16x8.shr_u(Qa, j << 1), m3), v128.and(bitTo(Ha, k, 2), m04));
-      const wb = v128.or(v128.and(i16x8.shr_u(Qb, j << 1), m3), v128.and(bitTo(Hb, k, 2), m04));
-      const s = (hh << 3) + (j << 1);
-      const ca = i16x8.splat(q3scale(S0, S1, S2, S3, s));
-      const cb = i16x8.splat(q3scale(S0, S1, S2, S3, s + 1));
+      const wa = v128.or(v128.and(Qa, m3), v128.and(Ha, m04));
+      const wb = v128.or(v128.and(Qb, m3), v128.and(Hb, m04));
+      const ca = i8x16.swizzle(S, idx);
+      idx = i16x8.add(idx, i16x8.splat(0x0202));
+      const cb = i8x16.swizzle(S, idx);
+      idx = i16x8.add(idx, i16x8.splat(0x0202));
       const xo = (<usize>hh << 7) + (<usize>j << 5);
       a0 = sdot16(x0 + xo + 16, wb, cb, sdot16(x0 + xo, wa, ca, a0));
       if (four) {
@@ -176,9 +169,10 @@ export const KQ6 = 4;
         x += cols;
         a3 = sdot16(x + 16, wb, cb, sdot16(x, wa, ca, a3));
       }
+      Qa = i16x8.shr_u(Qa, 2); Qb = i16x8.shr_u(Qb, 2);
+      Ha = i16x8.shr_u(Ha, 1); Hb = i16x8.shr_u(Hb, 1);
     }
   }
-  const F0 = i16x8.extend_low_i8x16_s(SC), F1 = i16x8.extend_high_i8x16_s(SC);
   let b0 = bdot(xb0, F0, F1), b1 = b0, b2 = b0, b3 = b0;
   if (four) { b1 = bdot(xb0 + xbRow, F0, F1); b2 = bdot(xb0 + 2 * xbRow, F0, F1); b3 = bdot(xb0 + 3 * xbRow, F0, F1); }
   const s = i32x4.sub(lanes(four, a0, a1, a2, a3), i32x4.shl(lanes(four, b0, b1, b2, b3), 2));
@@ -189,15 +183,20 @@ export const KQ6 = 4;
 
 @inline function sbQ2(four: bool, blk: usize, x0: usize, cols: usize, xb0: usize, xbRow: usize): v128 {
   const d = f16(blk + 80), dmin = f16(blk + 82);
-  const m3 = i8x16.splat(3);
+  const m3 = i8x16.splat(3), m4 = i8x16.splat(0x0f);
+  const scb = v128.load(blk);
+  const scs = v128.and(scb, m4);
   let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
   for (let hh = 0; hh < 2; hh++) {
-    const Qa = v128.load(blk + 16 + (<usize>hh << 5)), Qb = v128.load(blk + 32 + (<usize>hh << 5));
+    let Qa = v128.load(blk + 16 + (<usize>hh << 5)), Qb = v128.load(blk + 32 + (<usize>hh << 5));
+    const S = hh == 0 ? i16x8.extend_low_i8x16_u(scs) : i16x8.extend_high_i8x16_u(scs);
+    let idx = i16x8.splat(0x0100);
     for (let j = 0; j < 4; j++) {
-      const wa = v128.and(i16x8.shr_u(Qa, j << 1), m3);
-      const wb = v128.and(i16x8.shr_u(Qb, j << 1), m3);
-      const si = blk + (<usize>hh << 3) + (<usize>j << 1);
-      const ca = i16x8.splat(<i16>(load<u8>(si) & 0xf)), cb = i16x8.splat(<i16>(load<u8>(si, 1) & 0xf));
+      const wa = v128.and(Qa, m3), wb = v128.and(Qb, m3);
+      const ca = i8x16.swizzle(S, idx);
+      idx = i16x8.add(idx, i16x8.splat(0x0202));
+      const cb = i8x16.swizzle(S, idx);
+      idx = i16x8.add(idx, i16x8.splat(0x0202));
       const xo = (<usize>hh << 7) + (<usize>j << 5);
       a0 = sdot16(x0 + xo + 16, wb, cb, sdot16(x0 + xo, wa, ca, a0));
       if (four) {
@@ -208,10 +207,10 @@ export const KQ6 = 4;
         x += cols;
         a3 = sdot16(x + 16, wb, cb, sdot16(x, wa, ca, a3));
       }
+      Qa = i16x8.shr_u(Qa, 2); Qb = i16x8.shr_u(Qb, 2);
     }
   }
-  const mins = i16x8.shr_u(v128.load(blk), 4); // not yet widened: bytes >> 4 via i16 shift, masked below
-  const mb = v128.and(mins, i8x16.splat(0x0f));
+  const mb = v128.and(i16x8.shr_u(scb, 4), m4); // the mins (high nibbles)
   const M0 = i16x8.extend_low_i8x16_u(mb), M1 = i16x8.extend_high_i8x16_u(mb);
   let b0 = bdot(xb0, M0, M1), b1 = b0, b2 = b0, b3 = b0;
   if (four) { b1 = bdot(xb0 + xbRow, M0, M1); b2 = bdot(xb0 + 2 * xbRow, M0, M1); b3 = bdot(xb0 + 3 * xbRow, M0, M1); }
