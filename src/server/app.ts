@@ -41,6 +41,7 @@ export function createServer(input: CreateServerInput): PocketServer {
     loggerInstance: input.logger,
     logController: new LogController({ disableRequestLogging: true }), // one line per request, from onResponse below
     bodyLimit: options.bodyLimit,
+    requestTimeout: 60_000, // to receive a whole request (slow uploads), not to answer it
     return503OnClosing: false,
     forceCloseConnections: "idle",
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, discriminator: true, allowUnionTypes: true } },

@@ -4,6 +4,11 @@ import { PassThrough } from "node:stream";
 export class SseStream {
   readonly stream = new PassThrough();
 
+  constructor() {
+    // a client that goes away destroys the stream; that is expected, not a crash
+    this.stream.on("error", () => {});
+  }
+
   get open(): boolean {
     return !this.stream.destroyed && !this.stream.writableEnded;
   }
