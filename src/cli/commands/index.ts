@@ -6,6 +6,7 @@ import { registerGenerate } from "./generate.js";
 import { registerLogits } from "./logits.js";
 import { registerServe } from "./serve.js";
 import { registerTokenize } from "./tokenize.js";
+import { registerWeb } from "./web.js";
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerLogits(program);
   registerServe(program);
   registerTokenize(program);
+  registerWeb(program);
 }

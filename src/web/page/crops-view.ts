@@ -1,0 +1,20 @@
+import type { CropImages } from "../../browser/client.js";
+
+/** Draws each crop the vision tower saw as a thumbnail, labelled with its place in the grid. */
+export function showCrops(container: HTMLElement, images: CropImages): void {
+  container.replaceChildren();
+  images.forEach((img, i) => {
+    for (const c of img.crops) {
+      const fig = document.createElement("figure");
+      const canvas = document.createElement("canvas");
+      canvas.width = c.pixels.width;
+      canvas.height = c.pixels.height;
+      canvas.getContext("2d")!.putImageData(c.pixels, 0, 0);
+      const cap = document.createElement("figcaption");
+      const where = c.kind === "overview" ? "overview" : `slice r${c.row + 1} c${c.col + 1}`;
+      cap.textContent = `${images.length > 1 ? `image ${i + 1}, ` : ""}${where} · ${c.pixels.width}×${c.pixels.height}`;
+      fig.append(canvas, cap);
+      container.append(fig);
+    }
+  });
+}
