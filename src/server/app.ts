@@ -89,11 +89,14 @@ export function createServer(input: CreateServerInput): PocketServer {
       } finally {
         clearTimeout(timer);
       }
-      // every generation has ended: close keep-alive sockets as their responses finish (cut them after 5 s)
+      // nothing waits or runs: refuse late arrivals (still fetching their images), close keep-alive
+      // sockets as their responses finish (cut them after 5 s), and make sure no generation is left
+      context.queue.close();
       const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
       const hard = setTimeout(() => app.server.closeAllConnections(), 5000);
       try {
         await closed;
+        await context.queue.idle();
       } finally {
         clearInterval(reaper);
         clearTimeout(hard);
