@@ -7,7 +7,9 @@
  * Bounded: at most 200 requests, and an overall time budget that aborts everything.
  *
  *   npm run loadtest -- [--fixture | --model f.gguf --mmproj m.gguf [--check-answers]]
- *                       [--requests 50] [--max-tokens 32] [--verify 8] [--budget-s 900] [--backend auto] [--json]
+ *                       [--requests 50] [--max-tokens 32] [--verify N] [--budget-s 900] [--backend auto] [--json]
+ *
+ * --verify N: recompute the first N answers with the library in this process (default: all; 0 = skip).
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -25,7 +27,7 @@ const FIXTURE = "test/fixtures/llamacpp/minicpmv-4.5";
 const { values: a } = parseArgs({
   options: {
     model: { type: "string" }, mmproj: { type: "string" }, fixture: { type: "boolean" }, "check-answers": { type: "boolean" },
-    requests: { type: "string", default: "50" }, "max-tokens": { type: "string", default: "32" }, verify: { type: "string", default: "8" },
+    requests: { type: "string", default: "50" }, "max-tokens": { type: "string", default: "32" }, verify: { type: "string" },
     "budget-s": { type: "string", default: "900" }, backend: { type: "string", default: "auto" }, threads: { type: "string" },
     json: { type: "boolean" },
   },
@@ -49,7 +51,7 @@ if (a.model) { model = { model: a.model, mmproj: a.mmproj }; kind = a["check-ans
 else if (!a.fixture && builtInExists()) { model = {}; kind = "shapesworld"; }
 else { model = { model: `${FIXTURE}/llm-f16.gguf`, mmproj: `${FIXTURE}/mmproj-f16.gguf` }; kind = "fixture"; }
 if (model.model && !existsSync(model.model)) throw new Error(`${model.model} does not exist`);
-const verifyN = Math.min(N, int("verify", a.verify!, 200));
+const verifyN = Math.min(N, a.verify === undefined ? N : int("verify", a.verify, 200));
 
 const sweepLimits = { maxImages: 8, maxImageBytes: 1_000_000, maxImagePixels: 2048 * 2048, bodyLimit: 4_000_000 };
 const deadline = AbortSignal.timeout(budgetMs);
@@ -137,10 +139,12 @@ const serviceMs = served.filter((l) => l.stream === false).map((l) => Number(l.p
 
 // 4. the same answers from the library, in this process (greedy: must be identical)
 let identical: number | null = null;
+let libraryCorrect: number | null = null;
 if (verifyN > 0) {
   log(`recomputing ${verifyN} answers with the library in-process`);
   const lib = await libraryAnswers({ ...model, backend, threads: a.threads ? Number(a.threads) : undefined }, questions.slice(0, verifyN), maxTokens);
   identical = lib.filter((t, i) => t === answers[i].text).length;
+  if (kind === "shapesworld") libraryCorrect = lib.filter((t, i) => isCorrect(questions[i].qa, t)).length;
 }
 
 const result = {
@@ -152,6 +156,7 @@ const result = {
   accuracy: correct === null ? null : correct / N,
   accuracy_by_type: Object.fromEntries([...byType].map(([t, [c, n]]) => [t, `${c}/${n}`])),
   identical_to_library: identical === null ? null : `${identical}/${verifyN}`,
+  library_accuracy_on_verified: libraryCorrect === null ? null : libraryCorrect / verifyN,
   wall_ms: Math.round(loadWallMs), throughput_rps: Number((answered.length / (loadWallMs / 1000)).toFixed(2)),
   latency_ms: { p50: Math.round(percentile(lat, 50)), p95: Math.round(percentile(lat, 95)), max: Math.round(Math.max(...lat)) },
   service_ms: { p50: Math.round(percentile(serviceMs, 50)), p95: Math.round(percentile(serviceMs, 95)) },
@@ -181,6 +186,7 @@ if (a.json) {
     ["server completion log lines", `${result.server_completion_lines} (${N} + the sweep's stream)`],
     ["accuracy vs expected answers", correct === null ? "n/a (not the ShapesWorld model)" : `${correct}/${N} = ${(100 * correct / N).toFixed(1)}%`],
     ["identical to library (greedy)", result.identical_to_library ?? "not checked"],
+    ...(libraryCorrect === null ? [] : [["library accuracy, same questions", `${libraryCorrect}/${verifyN}`] as [string, string]]),
     ["wall time", ms(loadWallMs)],
     ["throughput", `${result.throughput_rps} req/s`],
     ["latency p50 / p95 / max", `${result.latency_ms.p50} / ${result.latency_ms.p95} / ${result.latency_ms.max} ms`],
