@@ -49,7 +49,8 @@ interface Parts {
 async function isFolder(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UserError("missing", `${path}: no such file or folder`);
     return false; // opening it as a file gives the clear message
   }
 }

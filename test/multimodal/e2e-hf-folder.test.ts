@@ -69,3 +69,26 @@ for (const version of ["4.5", "2.5"]) {
     }
   });
 }
+
+test("mixed sources: a folder's LLM with an mmproj GGUF, a GGUF LLM with a folder's vision side", async () => {
+  const fx = "test/fixtures/llamacpp/minicpmv-4.5";
+  const dir = await writeAuthorsFolder("4.5");
+  const opened: OpenedVlm[] = [];
+  try {
+    const pair = await openVlm({ model: `${fx}/llm-f16.gguf`, mmproj: `${fx}/mmproj-f16.gguf`, backend: "js" });
+    opened.push(pair);
+    const image = await decodeImageFile(`${fx}/images/img_300x200.png`, { flavour: "llamacpp" });
+    const messages = [{ role: "user" as const, content: [{ type: "image" as const, image }, { type: "text" as const, text: "What is in the image?" }] }];
+    const opts: ChatOptions = { preprocess: "llamacpp", style: "llamacpp", numerics: "llamacpp" };
+    const want = await pair.prompt(messages, opts);
+    for (const [model, mmproj] of [[dir, `${fx}/mmproj-f16.gguf`], [`${fx}/llm-f16.gguf`, dir]]) {
+      const vlm = await openVlm({ model, mmproj, backend: "js" });
+      opened.push(vlm);
+      assert.deepEqual(vlm.paths, { model, mmproj });
+      assert.deepEqual((await vlm.prompt(messages, opts)).segments, want.segments, `${model} + ${mmproj}`);
+    }
+  } finally {
+    for (const v of opened) await v.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
