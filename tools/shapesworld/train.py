@@ -70,23 +70,46 @@ def is_correct(r, pred):
 
 # ---------------------------------------------------------------- model steps
 
-class AuxHeads(torch.nn.Module):
-    """Training-only dense heads on the vision tower output (colour, kind, character per patch); not exported."""
+def cell_labels(labels, hw, q=64):
+    """Patch labels [3, h*w] -> per-query labels [3, q]: query k owns cell k of a sqrt(q) x sqrt(q) grid of
+    the crop; its label is the most frequent non-background label in the cell (background if none)."""
+    g = int(round(q ** 0.5))
+    h, w = hw
+    ci = (torch.arange(h) * g // h)[:, None] * g + (torch.arange(w) * g // w)[None, :]
+    out = torch.zeros(3, q, dtype=torch.long)
+    for a in range(3):
+        n = max(AUX_SIZES[a], int(labels[a].max()) + 1)
+        counts = torch.zeros(q, n).index_put_((ci.flatten(), labels[a]), torch.ones(h * w), accumulate=True)
+        counts[:, 0] = 0
+        out[a] = torch.where(counts.sum(1) > 0, counts.argmax(1), torch.zeros(q, dtype=torch.long))
+    return out
 
-    def __init__(self, d):
+
+class AuxHeads(torch.nn.Module):
+    """Training-only heads, not exported: dense labels (colour, kind, character) per vision patch, and the
+    same labels per resampler query for a fixed 8x8 cell layout (so the 64 rows carry object and place)."""
+
+    def __init__(self, d, D, cells):
         super().__init__()
         self.heads = torch.nn.ModuleList(torch.nn.Linear(d, n) for n in AUX_SIZES)
+        self.cells = cells
+        self.qheads = torch.nn.ModuleList(torch.nn.Linear(D, n) for n in AUX_SIZES) if cells else None
 
-    def loss(self, vis, valid, labels):
+    def loss(self, vis, valid, labels, rows, sizes):
         x = vis[valid]                                   # crop-major, raster order: same as the labels
         y = torch.cat(labels, dim=1)                     # [3, n_valid]
-        return sum(F.cross_entropy(h(x), y[i]) for i, h in enumerate(self.heads)) / len(self.heads)
+        loss = sum(F.cross_entropy(h(x), y[i]) for i, h in enumerate(self.heads)) / len(self.heads)
+        if self.cells:
+            yq = torch.cat([cell_labels(lab, hw, rows.shape[1]) for lab, hw in zip(labels, sizes)], dim=1)
+            r = rows.reshape(-1, rows.shape[-1])
+            loss = loss + sum(F.cross_entropy(h(r), yq[i]) for i, h in enumerate(self.qheads)) / len(self.qheads)
+        return loss
 
 
 def forward_loss(model, batch, aux_heads=None):
     vis, valid, sizes = model.vpm(batch["crops"])
     rows = model.resampler(vis, valid, sizes)
-    aux = aux_heads.loss(vis, valid, batch["aux"]) if aux_heads is not None and batch["aux"] else None
+    aux = aux_heads.loss(vis, valid, batch["aux"], rows, sizes) if aux_heads is not None and batch["aux"] else None
     D = rows.shape[-1]
     emb = model.merge(batch["pre"], rows.reshape(-1, D), batch["img_pos"])
     cache = prefix_forward(model.llm, emb)
@@ -175,6 +198,7 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--aux", type=float, default=1.0, help="weight of the dense vision auxiliary loss (0: off)")
+    ap.add_argument("--aux-cells", type=int, default=1, help="also supervise resampler queries as 8x8 cells (1/0)")
     ap.add_argument("--eval-only", choices=["validation", "test"], default=None)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
     args = ap.parse_args()
@@ -199,7 +223,7 @@ def main():
 
     torch.manual_seed(args.seed)
     model = MiniCPMV(cfg)
-    aux_heads = AuxHeads(cfg.v_hidden) if args.aux > 0 else None
+    aux_heads = AuxHeads(cfg.v_hidden, cfg.hidden, args.aux_cells) if args.aux > 0 else None
     params = list(model.parameters()) + (list(aux_heads.parameters()) if aux_heads else [])
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
