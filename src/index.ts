@@ -34,3 +34,7 @@ export type { RgbImage } from "./multimodal/image/rgb-image.js";
 export { generate, generateAll, type GenerateOptions, type GenerationResult, type GenerationStep } from "./runtime/generation.js";
 export { Sampler, type SamplingOptions } from "./runtime/sampling.js";
 export { ChatSession } from "./runtime/session.js";
+
+// authors' Hugging Face checkpoints (any FolderReader: memory, Blob files, Node folders)
+export { loadHfVision, loadHfLanguageModel, loadHfTokenizer, openHfVlmFolder, memoryFolder, blobFolder, type FolderReader } from "./formats/hf/index.js";
+export { createJsonConstraint, schemaOfResponseFormat } from "./runtime/constraints/index.js";

@@ -34,8 +34,8 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("serve the model over an OpenAI-compatible HTTP API (POST /v1/chat/completions, GET /v1/models, GET /health)")
-    .option("--model <file>", "LLM GGUF (default: the built-in ShapesWorld model)")
-    .option("--mmproj <file>", "vision projector GGUF (mmproj) that belongs to --model")
+    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in ShapesWorld model)")
+    .option("--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: --model when it is a folder)")
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port (0 = any free port)", "8080")
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
