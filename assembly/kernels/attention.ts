@@ -2,7 +2,7 @@ import { fma, hsum4f, hmaxF, hsumF } from "./simd";
 
 // Scaled dot-product attention with grouped-query heads, same semantics as attention-js.ts:
 // query i sees key j unless mask[j] != 0 or kPos[j] > qPos[i] (when positions are given).
-// Work items are (head, block of 4 queries), so each key and value row is read once per 4 queries.
+// Work items are blocks of 4 (query, head) rows of one kv head (see attention()).
 
 /** e^x for x <= 0 (Cephes expf polynomial, ~1 ulp); -inf and very negative inputs give ~0. */
 @inline function expv(x: v128): v128 {
@@ -60,98 +60,167 @@ import { fma, hsum4f, hmaxF, hsumF } from "./simd";
   return 1 / sum;
 }
 
+/**
+ * Work item w covers up to 4 "rows" (query i, head h) of one kv head: rows r = hg·nQ + i of kv head
+ * kh, hg the head within the group, in blocks of 4. So a GQA decode step puts the group's heads in
+ * one block and each key and value row is read once for all of them. `scores` is this thread's
+ * buffer of 4·nKV + 4·headDim floats.
+ */
 export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize, qPos: usize, kPos: usize, mask: usize,
   nQ: i32, nKV: i32, nHeads: i32, nKVHeads: i32, headDim: i32, qStride: i32, kvStride: i32, scale: f32,
   scores: usize, w0: i32, w1: i32): void {
   const group = nHeads / nKVHeads;
-  const nQB = (nQ + 3) >> 2;
+  const perKV = group * nQ;
+  const nB = (perKV + 3) >> 2;
   const kvs = <usize>kvStride << 2;
+  const qsb = <usize>qStride << 2;
   const d4 = headDim & ~3;
   const outStride = <usize>(nHeads * headDim) << 2;
   const sRow = <usize>nKV << 2;
+  const plain = mask == 0 && (qPos == 0 || kPos == 0);
   for (let w = w0; w < w1; w++) {
-    const h = w / nQB;
-    const i0 = (w % nQB) << 2;
-    const nq = min(4, nQ - i0);
-    const kh = h / group;
-    // query pointers; a partial block repeats its last query
-    const qa = q + ((<usize>i0 * <usize>qStride + <usize>(h * headDim)) << 2);
-    const qsb = <usize>qStride << 2;
-    const q1 = qa + (nq > 1 ? qsb : 0), q2 = qa + (nq > 2 ? 2 * qsb : 0), q3 = qa + (nq > 3 ? 3 * qsb : 0);
+    const kh = w / nB;
+    const r0 = (w % nB) << 2;
+    const nr = min(4, perKV - r0);
+    // the 4 rows (a short block repeats its last row; only nr rows are stored)
+    const rA = r0, rB = r0 + min(1, nr - 1), rC = r0 + min(2, nr - 1), rD = r0 + min(3, nr - 1);
+    const hA = kh * group + rA / nQ, hB = kh * group + rB / nQ, hC = kh * group + rC / nQ, hD = kh * group + rD / nQ;
+    const iA = rA % nQ, iB = rB % nQ, iC = rC % nQ, iD = rD % nQ;
+    const qa = q + <usize>iA * qsb + (<usize>(hA * headDim) << 2);
+    const qb = q + <usize>iB * qsb + (<usize>(hB * headDim) << 2);
+    const qc = q + <usize>iC * qsb + (<usize>(hC * headDim) << 2);
+    const qd = q + <usize>iD * qsb + (<usize>(hD * headDim) << 2);
     const kb = k + (<usize>(kh * headDim) << 2);
     const vb = v + (<usize>(kh * headDim) << 2);
-    // scores[t][j] for the 4 queries
-    for (let j = 0; j < nKV; j++) {
-      const kj = kb + <usize>j * kvs;
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-      let d = 0;
-      for (; d < d4; d += 4) {
+    const sA = scores, sB = scores + sRow, sC = scores + 2 * sRow, sD = scores + 3 * sRow;
+    const sv = f32x4.splat(scale);
+    // scores: 4 rows x 2 keys per step
+    let j = 0;
+    for (; j + 2 <= nKV; j += 2) {
+      const k0 = kb + <usize>j * kvs, k1 = k0 + kvs;
+      let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0, a1 = a0, b1 = a0, c1 = a0, e1 = a0;
+      for (let d = 0; d < d4; d += 4) {
         const o = <usize>d << 2;
-        const kv = v128.load(kj + o);
-        a0 = fma(v128.load(qa + o), kv, a0); a1 = fma(v128.load(q1 + o), kv, a1);
-        a2 = fma(v128.load(q2 + o), kv, a2); a3 = fma(v128.load(q3 + o), kv, a3);
+        const x0 = v128.load(k0 + o), x1 = v128.load(k1 + o);
+        const ya = v128.load(qa + o), yb = v128.load(qb + o), yc = v128.load(qc + o), yd = v128.load(qd + o);
+        a0 = fma(ya, x0, a0); b0 = fma(yb, x0, b0); c0 = fma(yc, x0, c0); e0 = fma(yd, x0, e0);
+        a1 = fma(ya, x1, a1); b1 = fma(yb, x1, b1); c1 = fma(yc, x1, c1); e1 = fma(yd, x1, e1);
       }
-      let s = hsum4f(a0, a1, a2, a3);
-      for (; d < headDim; d++) {
+      let s0 = f32x4.mul(hsum4f(a0, b0, c0, e0), sv), s1 = f32x4.mul(hsum4f(a1, b1, c1, e1), sv);
+      for (let d = d4; d < headDim; d++) {
         const o = <usize>d << 2;
-        const kd = load<f32>(kj + o);
-        s = f32x4.add(s, f32x4.mul(f32x4.splat(kd), f32x4(load<f32>(qa + o), load<f32>(q1 + o), load<f32>(q2 + o), load<f32>(q3 + o))));
+        const y = f32x4(load<f32>(qa + o), load<f32>(qb + o), load<f32>(qc + o), load<f32>(qd + o));
+        s0 = fma(f32x4.mul(y, f32x4.splat(load<f32>(k0 + o))), sv, s0);
+        s1 = fma(f32x4.mul(y, f32x4.splat(load<f32>(k1 + o))), sv, s1);
       }
-      s = f32x4.mul(s, f32x4.splat(scale));
-      const so = scores + (<usize>j << 2);
-      store<f32>(so, visible(i0, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 0) : -Infinity);
-      if (nq > 1) store<f32>(so + sRow, visible(i0 + 1, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 1) : -Infinity);
-      if (nq > 2) store<f32>(so + 2 * sRow, visible(i0 + 2, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 2) : -Infinity);
-      if (nq > 3) store<f32>(so + 3 * sRow, visible(i0 + 3, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 3) : -Infinity);
+      storeScores(s0, j, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
+      storeScores(s1, j + 1, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
     }
-    let inv0: f32 = 0, inv1: f32 = 0, inv2: f32 = 0, inv3: f32 = 0;
-    inv0 = softmax(scores, nKV);
-    if (nq > 1) inv1 = softmax(scores + sRow, nKV);
-    if (nq > 2) inv2 = softmax(scores + 2 * sRow, nKV);
-    if (nq > 3) inv3 = softmax(scores + 3 * sRow, nKV);
-    // normalise in place so probs and the value sum use the same numbers
-    scaleRow(scores, nKV, inv0);
-    if (nq > 1) scaleRow(scores + sRow, nKV, inv1);
-    if (nq > 2) scaleRow(scores + 2 * sRow, nKV, inv2);
-    if (nq > 3) scaleRow(scores + 3 * sRow, nKV, inv3);
+    for (; j < nKV; j++) {
+      const k0 = kb + <usize>j * kvs;
+      let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0;
+      for (let d = 0; d < d4; d += 4) {
+        const o = <usize>d << 2;
+        const x0 = v128.load(k0 + o);
+        a0 = fma(v128.load(qa + o), x0, a0); b0 = fma(v128.load(qb + o), x0, b0);
+        c0 = fma(v128.load(qc + o), x0, c0); e0 = fma(v128.load(qd + o), x0, e0);
+      }
+      let s0 = f32x4.mul(hsum4f(a0, b0, c0, e0), sv);
+      for (let d = d4; d < headDim; d++) {
+        const o = <usize>d << 2;
+        const y = f32x4(load<f32>(qa + o), load<f32>(qb + o), load<f32>(qc + o), load<f32>(qd + o));
+        s0 = fma(f32x4.mul(y, f32x4.splat(load<f32>(k0 + o))), sv, s0);
+      }
+      storeScores(s0, j, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
+    }
+    // softmax, normalised in place so probs and the value sum use the same numbers
+    scaleRow(sA, nKV, softmax(sA, nKV));
+    if (nr > 1) scaleRow(sB, nKV, softmax(sB, nKV));
+    if (nr > 2) scaleRow(sC, nKV, softmax(sC, nKV));
+    if (nr > 3) scaleRow(sD, nKV, softmax(sD, nKV));
     if (probs != 0) {
-      for (let t = 0; t < nq; t++) {
-        memory.copy(probs + ((<usize>(h * nQ + i0 + t) * <usize>nKV) << 2), scores + <usize>t * sRow, sRow);
+      memory.copy(probs + ((<usize>(hA * nQ + iA) * <usize>nKV) << 2), sA, sRow);
+      if (nr > 1) memory.copy(probs + ((<usize>(hB * nQ + iB) * <usize>nKV) << 2), sB, sRow);
+      if (nr > 2) memory.copy(probs + ((<usize>(hC * nQ + iC) * <usize>nKV) << 2), sC, sRow);
+      if (nr > 3) memory.copy(probs + ((<usize>(hD * nQ + iD) * <usize>nKV) << 2), sD, sRow);
+    }
+    // out[i, h, :] = Σ_j p[j] v[j]; a short block reads row A's scores for the missing rows
+    const pB = nr > 1 ? sB : sA, pC = nr > 2 ? sC : sA, pD = nr > 3 ? sD : sA;
+    // accumulate in this thread's buffer (after the 4 score rows): out rows of neighbouring heads share
+    // cache lines, and other threads work on those heads
+    const acc = scores + 4 * sRow;
+    const hd = <usize>headDim << 2;
+    const oA = acc, oB = nr > 1 ? acc + hd : oA, oC = nr > 2 ? acc + 2 * hd : oA, oD = nr > 3 ? acc + 3 * hd : oA;
+    // keys in tiles of 8 (their rows stay in L1 however the rows are strided), 8 output dims at a time
+    // accumulated in place in the output rows across tiles
+    const d8 = headDim & ~7;
+    for (let j0 = 0; j0 < nKV; j0 += 8) {
+      const j1 = min(j0 + 8, nKV);
+      for (let d = 0; d < d8; d += 8) {
+        const od = <usize>d << 2;
+        let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+        if (j0 > 0) {
+          a0 = v128.load(oA + od); a1 = v128.load(oA + od, 16);
+          b0 = v128.load(oB + od); b1 = v128.load(oB + od, 16);
+          c0 = v128.load(oC + od); c1 = v128.load(oC + od, 16);
+          e0 = v128.load(oD + od); e1 = v128.load(oD + od, 16);
+        }
+        const vo = vb + od;
+        for (let jj = j0; jj < j1; jj++) {
+          const vj = vo + <usize>jj * kvs;
+          const x0 = v128.load(vj), x1 = v128.load(vj, 16);
+          const so = <usize>jj << 2;
+          const p0 = v128.load32_splat(sA + so), p1 = v128.load32_splat(pB + so);
+          const p2 = v128.load32_splat(pC + so), p3 = v128.load32_splat(pD + so);
+          a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
+          b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
+          c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
+          e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
+        }
+        // rows past nr alias row A's output: store them first so row A's store wins
+        v128.store(oD + od, e0); v128.store(oD + od, e1, 16);
+        v128.store(oC + od, c0); v128.store(oC + od, c1, 16);
+        v128.store(oB + od, b0); v128.store(oB + od, b1, 16);
+        v128.store(oA + od, a0); v128.store(oA + od, a1, 16);
       }
     }
-    // out[i0+t, h, :] = Σ_j p[t][j] v[j]
-    const o0 = out + <usize>i0 * outStride + (<usize>(h * headDim) << 2);
-    const s1 = nq > 1 ? sRow : 0, s2 = nq > 2 ? 2 * sRow : 0, s3 = nq > 3 ? 3 * sRow : 0;
-    let d = 0;
-    for (; d + 8 <= headDim; d += 8) {
-      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-      const vo = vb + (<usize>d << 2);
-      for (let j = 0; j < nKV; j++) {
-        const vj = vo + <usize>j * kvs;
-        const x0 = v128.load(vj), x1 = v128.load(vj, 16);
-        const so = scores + (<usize>j << 2);
-        const p0 = v128.load32_splat(so), p1 = v128.load32_splat(so + s1);
-        const p2 = v128.load32_splat(so + s2), p3 = v128.load32_splat(so + s3);
-        a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
-        b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
-        c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
-        e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
-      }
-      const od = o0 + (<usize>d << 2);
-      v128.store(od, a0); v128.store(od, a1, 16);
-      if (nq > 1) { v128.store(od + outStride, b0); v128.store(od + outStride, b1, 16); }
-      if (nq > 2) { v128.store(od + 2 * outStride, c0); v128.store(od + 2 * outStride, c1, 16); }
-      if (nq > 3) { v128.store(od + 3 * outStride, e0); v128.store(od + 3 * outStride, e1, 16); }
-    }
+    let d = d8;
     for (; d < headDim; d++) {
-      for (let t = 0; t < nq; t++) {
-        let acc: f32 = 0;
-        const st = scores + <usize>t * sRow;
-        for (let j = 0; j < nKV; j++) acc += load<f32>(st + (<usize>j << 2)) * load<f32>(vb + <usize>j * kvs + (<usize>d << 2));
-        store<f32>(o0 + <usize>t * outStride + (<usize>d << 2), acc);
-      }
+      const od = <usize>d << 2;
+      store<f32>(oA + od, vdot(sA, vb + od, kvs, nKV));
+      if (nr > 1) store<f32>(oB + od, vdot(sB, vb + od, kvs, nKV));
+      if (nr > 2) store<f32>(oC + od, vdot(sC, vb + od, kvs, nKV));
+      if (nr > 3) store<f32>(oD + od, vdot(sD, vb + od, kvs, nKV));
     }
+    memory.copy(out + <usize>iA * outStride + (<usize>(hA * headDim) << 2), oA, hd);
+    if (nr > 1) memory.copy(out + <usize>iB * outStride + (<usize>(hB * headDim) << 2), oB, hd);
+    if (nr > 2) memory.copy(out + <usize>iC * outStride + (<usize>(hC * headDim) << 2), oC, hd);
+    if (nr > 3) memory.copy(out + <usize>iD * outStride + (<usize>(hD * headDim) << 2), oD, hd);
   }
+}
+
+/** Σ_j p[j] · v[j·stride] (one output element). */
+@inline function vdot(p: usize, v: usize, stride: usize, n: i32): f32 {
+  let acc: f32 = 0;
+  for (let j = 0; j < n; j++) acc += load<f32>(p + (<usize>j << 2)) * load<f32>(v + <usize>j * stride);
+  return acc;
+}
+
+/** Scores of key j for the 4 rows (lanes), -inf where the key is hidden from that row's query. */
+@inline function storeScores(s: v128, j: i32, sA: usize, sB: usize, sC: usize, sD: usize, plain: bool,
+  iA: i32, iB: i32, iC: i32, iD: i32, qPos: usize, kPos: usize, mask: usize): void {
+  const o = <usize>j << 2;
+  if (plain) {
+    store<f32>(sA + o, f32x4.extract_lane(s, 0));
+    store<f32>(sB + o, f32x4.extract_lane(s, 1));
+    store<f32>(sC + o, f32x4.extract_lane(s, 2));
+    store<f32>(sD + o, f32x4.extract_lane(s, 3));
+    return;
+  }
+  store<f32>(sA + o, visible(iA, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 0) : -Infinity);
+  store<f32>(sB + o, visible(iB, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 1) : -Infinity);
+  store<f32>(sC + o, visible(iC, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 2) : -Infinity);
+  store<f32>(sD + o, visible(iD, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 3) : -Infinity);
 }
 
 @inline function scaleRow(p: usize, n: i32, s: f32): void {

@@ -73,3 +73,28 @@ describe("WasmBackend.attention", () => {
     assert.deepEqual([...probs], new Array(12).fill(0));
   });
 });
+
+describe("WasmBackend.allocF32", () => {
+  it("gives arrays attention reads in place, with the same results", async () => {
+    const be = await createWasmBackend({ threads: 2 });
+    try {
+      const a = build({ name: "", nQ: 1, nKV: 40, nHeads: 8, nKVHeads: 2, headDim: 64, causal: true }, 7);
+      const k = be.allocF32(a.k.length + 16), v = be.allocF32(a.v.length);
+      assert.ok(k.every((x) => x === 0));
+      k.set(a.k);
+      v.set(a.v);
+      const out = be.allocF32(8 * 64);
+      const y = be.attention({ ...a, k: k.subarray(0, a.k.length), v, out });
+      assert.equal(y, out);
+      assert.ok(relError(y, attentionJs(a)) < 1e-5);
+      be.freeF32(k);
+      be.freeF32(v);
+      be.freeF32(out);
+      be.freeF32(new Float32Array(4)); // not ours: ignored
+      const again = be.allocF32(a.k.length);
+      assert.ok(again.every((x) => x === 0));
+    } finally {
+      await be.dispose();
+    }
+  });
+});

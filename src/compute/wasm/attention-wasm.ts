@@ -6,7 +6,8 @@ import type { ThreadPool } from "./pool.js";
 const PARALLEL_MIN_MACS = 1 << 15;
 
 /**
- * Attention on the kernels (assembly/kernels/attention.ts), work split over (head, 4 queries).
+ * Attention on the kernels (assembly/kernels/attention.ts), work split over blocks of 4 (query, head)
+ * rows of one kv head.
  * Inputs already inside the memory (views on its buffer) are used in place, others are copied.
  * Returns undefined when the scratch does not fit; the caller then uses attentionJs.
  */
@@ -43,7 +44,7 @@ export function attentionWasm(pool: ThreadPool, slot: MemorySlot, a: AttentionAr
   const QP = causal ? place(nQ * 4) : -1;
   const KP = causal ? place(nKV * 4) : -1;
   const M = a.keyMask ? place(nKV) : -1;
-  const scoreBytes = 4 * nKV * 4;
+  const scoreBytes = alignUp(4 * (nKV + headDim) * 4, 64); // per thread: 4 score rows, 4 output rows
   const S = place(threads * scoreBytes);
   const base = slot.scratch(size);
   if (base === undefined) return undefined;
@@ -66,7 +67,7 @@ export function attentionWasm(pool: ThreadPool, slot: MemorySlot, a: AttentionAr
     causal ? base + QP : 0, causal ? base + KP : 0, a.keyMask ? base + M : 0,
     nQ, nKV, nHeads, nKVHeads, headDim, qStride, kvStride, a.scale, 0, 0, 0,
   ];
-  const work = nHeads * Math.ceil(nQ / 4);
+  const work = nKVHeads * Math.ceil((nHeads / nKVHeads) * nQ / 4); // blocks of 4 (query, head) rows per kv head
   const small = nHeads * nQ * nKV * headDim < PARALLEL_MIN_MACS ? 1 : Infinity;
   pool.run(slot, "attention", args, { at: 17, total: work, align: 1 }, { at: 16, base: base + S, stride: scoreBytes }, small);
 

@@ -103,6 +103,28 @@ export class WasmBackend implements Backend {
     return y;
   }
 
+  /**
+   * A zeroed Float32Array inside the backend's first memory: attention reads such arrays in place
+   * (a key/value cache kept here is not copied on every call). Plain memory if that one is full.
+   * Give it back with freeF32 when done.
+   */
+  allocF32(length: number): Float32Array {
+    this.alive();
+    const slot = this.slots[0];
+    const ptr = slot.arena.alloc(Math.max(4, length * 4));
+    if (ptr === undefined) return new Float32Array(length);
+    const a = new Float32Array(slot.buffer, ptr, length);
+    a.fill(0); // blocks can be reused
+    return a;
+  }
+
+  /** Returns an array from allocF32 (others are ignored). */
+  freeF32(a: Float32Array): void {
+    if (this.disposed) return;
+    const slot = this.slots[0];
+    if (slot.offsetOf(a) !== undefined) slot.arena.release(a.byteOffset);
+  }
+
   attention(args: AttentionArgs): Float32Array {
     this.alive();
     return attentionWasm(this.pool, this.slots[0], args) ?? attentionJs(args);
