@@ -6,9 +6,9 @@ export class ModelIds {
   readonly id: string;
   private readonly accepted: Set<string>;
 
-  /** `builtIn`: the built-in model's name; otherwise the id is the model file's basename. */
+  /** `builtIn`: the built-in model's name; otherwise the id is the model file's (or folder's) basename. */
   constructor(modelPath: string, builtIn?: string) {
-    const file = basename(modelPath);
+    const file = basename(modelPath.replace(/[\\/]+$/, ""));
     this.id = builtIn ?? file;
     this.accepted = new Set([this.id, file, file.replace(/\.gguf$/i, ""), "default"]);
   }
