@@ -70,3 +70,21 @@ describe("Arena", () => {
     assert.throws(() => arena.release(12345), /not allocated/);
   });
 });
+
+describe("WasmBackend allocations", () => {
+  it("frees a weight's block when its fill fails, and allocF32 respects the activation reserve", async () => {
+    const be = await createWasmBackend({ threads: 1, memoryBytes: 4 << 20, reserveBytes: 1 << 20 });
+    try {
+      await assert.rejects(be.createWeight(GGMLType.F32, 512, 1024, () => { throw new Error("disk gone"); }), /disk gone/);
+      // the 2 MiB block is free again: the same weight fits in the first memory
+      await be.createWeight(GGMLType.F32, 512, 1024, () => {});
+      assert.equal(be.memories, 1);
+      const big = be.allocF32(600_000); // 2.4 MB would cut into the reserve: plain memory
+      assert.equal(big.buffer instanceof SharedArrayBuffer, false);
+      const small = be.allocF32(1000);
+      assert.equal(small.buffer instanceof SharedArrayBuffer, true);
+    } finally {
+      await be.dispose();
+    }
+  });
+});

@@ -73,7 +73,12 @@ export class WasmBackend implements Backend {
     const place = this.placing.then(() => this.place(bytes + 64, type));
     this.placing = place.catch(() => undefined);
     const { slot, ptr } = await place;
-    await fill(new Uint8Array(slot.buffer, ptr, bytes));
+    try {
+      await fill(new Uint8Array(slot.buffer, ptr, bytes));
+    } catch (e) {
+      slot.arena.release(ptr);
+      throw e;
+    }
     if (kind.repack !== undefined) {
       const tmp = slot.scratch(rowBytes);
       if (tmp === undefined) throw new Error(`createWeight: no scratch for a ${rowBytes}-byte row`);
@@ -111,7 +116,9 @@ export class WasmBackend implements Backend {
   allocF32(length: number): Float32Array {
     this.alive();
     const slot = this.slots[0];
-    const ptr = slot.arena.alloc(Math.max(4, length * 4));
+    const bytes = Math.max(4, length * 4);
+    // leave room for the activations of later calls, as weights do
+    const ptr = slot.arena.fits(bytes, this.reserveBytes) ? slot.arena.alloc(bytes) : undefined;
     if (ptr === undefined) return new Float32Array(length);
     const a = new Float32Array(slot.buffer, ptr, length);
     a.fill(0); // blocks can be reused
