@@ -5,6 +5,7 @@ import { BpeEncoder } from "./encode.js";
 import { pieceBytes } from "./piece.js";
 import { partitionSpecial } from "./special-split.js";
 import type { SpecialIds } from "./special-ids.js";
+import { SpmEncoder, spmPieceBytes } from "./spm.js";
 import { ATTR_CONTROL, ATTR_UNKNOWN } from "./token-attrs.js";
 import { utf8DecodeLossy, wellFormed } from "./unicode.js";
 import { loadVocab, type Vocab } from "./vocab.js";
@@ -26,21 +27,28 @@ export interface DecodeOptions {
 const EMPTY = new Uint8Array(0);
 
 /**
- * A byte-level BPE tokenizer built from GGUF `tokenizer.ggml.*` metadata that reproduces llama.cpp:
- * `encode` = llama_tokenize, `decode` = llama_detokenize, `tokenToPiece` = llama_token_to_piece.
+ * A byte-level BPE (`gpt2`) or SentencePiece (`llama`) tokenizer built from GGUF `tokenizer.ggml.*` metadata that
+ * reproduces llama.cpp: `encode` = llama_tokenize, `decode` = llama_detokenize, `tokenToPiece` = llama_token_to_piece.
  */
 export class Tokenizer {
-  /** Special token ids; `nl` is the first token of "\n". */
+  /** Special token ids; `nl` is the newline token (llama_vocab_nl: the first token of "\n", for SentencePiece its byte token). */
   readonly special: Readonly<SpecialIds & { nl: number | null }>;
   private readonly bpe: BpeEncoder;
+  /** Set for SentencePiece vocabularies. */
+  private readonly spm: SpmEncoder | null;
   private readonly pieces: (Uint8Array | undefined)[];
 
   private constructor(private readonly vocab: Vocab) {
     this.bpe = new BpeEncoder(vocab);
+    this.spm = vocab.model === "llama" ? new SpmEncoder(vocab) : null;
     this.pieces = new Array(vocab.tokens.length);
-    const nl: number[] = [];
-    this.bpe.encode("\n", nl);
-    this.special = { ...vocab.special, nl: nl.length > 0 ? nl[0] : vocab.special.pad };
+    if (this.spm) {
+      this.special = { ...vocab.special, nl: this.spm.newline() };
+    } else {
+      const nl: number[] = [];
+      this.bpe.encode("\n", nl);
+      this.special = { ...vocab.special, nl: nl.length > 0 ? nl[0] : vocab.special.pad };
+    }
   }
 
   static fromMetadata(meta: GGUFMetadata): Tokenizer {
@@ -48,6 +56,8 @@ export class Tokenizer {
   }
 
   get nTokens(): number { return this.vocab.tokens.length; }
+  /** `tokenizer.ggml.model`: "gpt2" (byte-level BPE) or "llama" (SentencePiece). */
+  get model(): "gpt2" | "llama" { return this.vocab.model; }
   get addBos(): boolean { return this.vocab.addBos; }
   get addEos(): boolean { return this.vocab.addEos; }
   /** The `tokenizer.ggml.pre` name in effect. */
@@ -73,9 +83,12 @@ export class Tokenizer {
     const out: number[] = [];
     if (addSpecial && v.addBos) out.push(v.special.bos!);
     const fragments = partitionSpecial(wellFormed(text), v.specialTokens, v.tokens, v.attrs, opts.parseSpecial ?? false);
-    for (const f of fragments) {
-      if (typeof f === "number") out.push(f);
-      else this.bpe.encode(f, out);
+    if (this.spm) this.spm.encode(fragments, out);
+    else {
+      for (const f of fragments) {
+        if (typeof f === "number") out.push(f);
+        else this.bpe.encode(f, out);
+      }
     }
     if (addSpecial && v.addEos) out.push(v.special.eos!);
     return out;
@@ -85,7 +98,7 @@ export class Tokenizer {
   tokenToPiece(id: number, special = true): Uint8Array {
     const attr = this.vocab.attrs[this.checkId(id)];
     if (!special && attr & (ATTR_CONTROL | ATTR_UNKNOWN)) return EMPTY;
-    return (this.pieces[id] ??= pieceBytes(this.vocab.tokens[id], attr));
+    return (this.pieces[id] ??= (this.spm ? spmPieceBytes : pieceBytes)(this.vocab.tokens[id], attr));
   }
 
   /** Token ids to bytes, as llama_detokenize(vocab, ids, removeSpecial, unparseSpecial). */

@@ -3,14 +3,22 @@ import type { GGUFMetadata } from "../gguf/reader.js";
 import { buildMergeRanks } from "./bpe.js";
 import { preTokenizerFor, type PreTokenizer } from "./pre-tokenizers.js";
 import { EOG_TEXTS, GUESSED, readSpecialIds, type SpecialIds } from "./special-ids.js";
+import { SPM_DEFAULT_IDS, SPM_PRE } from "./spm.js";
 import {
   ATTR_CONTROL, ATTR_NORMAL, ATTR_UNKNOWN, ATTR_UNUSED, ATTR_USER_DEFINED, attrOfType,
 } from "./token-attrs.js";
 import { utf8Encode } from "./unicode.js";
 
-/** A byte-level BPE vocabulary as llama.cpp loads it from `tokenizer.ggml.*` (llama_vocab::impl::load). */
+/**
+ * A byte-level BPE (`gpt2`) or SentencePiece (`llama`) vocabulary as llama.cpp loads it from `tokenizer.ggml.*`
+ * (llama_vocab::impl::load).
+ */
 export interface Vocab {
   readonly file: string;
+  /** `tokenizer.ggml.model`. */
+  readonly model: "gpt2" | "llama";
+  /** Token scores (the SentencePiece merge order); all zero for byte-level BPE. */
+  readonly scores: Float32Array;
   readonly tokens: readonly string[];
   readonly attrs: Uint16Array;
   readonly ids: ReadonlyMap<string, number>;
@@ -28,12 +36,14 @@ export interface Vocab {
 export function loadVocab(meta: GGUFMetadata): Vocab {
   const file = meta.fileName;
   const model = meta.string("tokenizer.ggml.model");
-  if (model !== "gpt2") {
-    throw new UserError("unsupported", `${file}: tokenizer model "${model}" is not supported (only byte-level BPE, "gpt2")`);
+  if (model !== "gpt2" && model !== "llama") {
+    throw new UserError("unsupported", `${file}: tokenizer model "${model}" is not supported (only byte-level BPE, "gpt2", and SentencePiece, "llama")`);
   }
-  const pre = preTokenizerFor(meta.has("tokenizer.ggml.pre") ? meta.string("tokenizer.ggml.pre") : undefined, file);
-  if (!meta.has("tokenizer.ggml.merges")) throw new UserError("missing", `${file}: tokenizer merges are missing (tokenizer.ggml.merges)`);
-  const ranks = buildMergeRanks(meta.strings("tokenizer.ggml.merges"));
+  const spm = model === "llama";
+  // SentencePiece: llama.cpp ignores tokenizer.ggml.pre and has no merges list (scores order the merges)
+  const pre = spm ? SPM_PRE : preTokenizerFor(meta.has("tokenizer.ggml.pre") ? meta.string("tokenizer.ggml.pre") : undefined, file);
+  if (!spm && !meta.has("tokenizer.ggml.merges")) throw new UserError("missing", `${file}: tokenizer merges are missing (tokenizer.ggml.merges)`);
+  const ranks = spm ? new Map<string, number>() : buildMergeRanks(meta.strings("tokenizer.ggml.merges"));
 
   const tokens = meta.strings("tokenizer.ggml.tokens");
   const n = tokens.length;
@@ -52,7 +62,21 @@ export function loadVocab(meta: GGUFMetadata): Vocab {
     ids.set(tokens[i], i);
   }
 
+  const scores = new Float32Array(n);
+  if (spm && meta.has("tokenizer.ggml.scores")) {
+    const s = meta.numbers("tokenizer.ggml.scores");
+    if (s.length < n) throw new UserError("bad_file", `${file}: ${s.length} token scores for ${n} tokens`);
+    for (let i = 0; i < n; i++) scores[i] = s[i];
+  }
+
   const special = readSpecialIds(meta, n);
+  if (spm) {
+    // SentencePiece defaults (unk 0, bos 1, eos 2) where the file names no valid id
+    for (const [k, key, def] of SPM_DEFAULT_IDS) {
+      const v = meta.has(key) ? meta.number(key) : -1;
+      if (!(Number.isInteger(v) && v >= 0 && v < n)) special[k] = def < n ? def : null;
+    }
+  }
   guessMissingIds(special, ids, attrs);
   markUnused(tokens, attrs);
   const eog = endOfGeneration(special, tokens, attrs);
@@ -63,10 +87,10 @@ export function loadVocab(meta: GGUFMetadata): Vocab {
   if (addEos && special.eos === null) throw new UserError("bad_file", `${file}: add_eos_token is true but there is no EOS token`);
 
   return {
-    file, tokens, attrs, ids, ranks, pre, special, eog,
+    file, model, scores, tokens, attrs, ids, ranks, pre, special, eog,
     specialTokens: specialTokensLongestFirst(tokens, attrs),
     addBos, addEos,
-    addSpacePrefix: meta.bool("tokenizer.ggml.add_space_prefix", false),
+    addSpacePrefix: meta.bool("tokenizer.ggml.add_space_prefix", spm),
   };
 }
 
