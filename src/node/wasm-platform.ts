@@ -9,18 +9,28 @@ setFlagsFromString("--experimental-wasm-relaxed-simd");
 
 const KERNELS = new URL("../../dist/kernels/", import.meta.url);
 
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
 /**
  * Compiles a kernel file with TurboFan directly: long kernels would otherwise start in the baseline
- * tier (up to 3x slower until tier-up). The flag is process-wide, so it is restored afterwards.
+ * tier (up to 3x slower until tier-up). The flag is process-wide, so it is restored right after the
+ * (synchronous) compile; modules are compiled once per process.
  */
-async function compileOptimized(name: string): Promise<KernelBinary> {
-  const bytes = await readFile(new URL(name, KERNELS));
-  setFlagsFromString("--no-liftoff");
-  try {
-    return await WebAssembly.compile(bytes);
-  } finally {
-    setFlagsFromString("--liftoff");
+function compileOptimized(name: string): Promise<KernelBinary> {
+  let m = compiled.get(name);
+  if (!m) {
+    m = readFile(new URL(name, KERNELS)).then((bytes) => {
+      setFlagsFromString("--no-liftoff");
+      try {
+        return new WebAssembly.Module(bytes);
+      } finally {
+        setFlagsFromString("--liftoff");
+      }
+    });
+    m.catch(() => compiled.delete(name));
+    compiled.set(name, m);
   }
+  return m;
 }
 
 /**
