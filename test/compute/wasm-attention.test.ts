@@ -63,6 +63,18 @@ describe("WasmBackend.attention", () => {
     });
   }
 
+  it("the plain SIMD128 build gives the same results", async () => {
+    const plain = await createWasmBackend({ threads: 1, relaxedSimd: false });
+    try {
+      for (const [i, c] of CASES.entries()) {
+        const a = build(c, 70 + 10 * i);
+        assert.ok(relError(plain.attention({ ...a }), attentionJs(a)) < 1e-5, c.name);
+      }
+    } finally {
+      await plain.dispose();
+    }
+  });
+
   it("gives zeros for a query that sees no key, and writes into `out`", () => {
     const a = build({ name: "", nQ: 2, nKV: 3, nHeads: 2, nKVHeads: 1, headDim: 8 }, 99);
     a.keyMask = new Uint8Array([1, 1, 1]);
