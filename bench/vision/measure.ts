@@ -96,7 +96,10 @@ export interface TtftResult {
   /** Of which the prompt's prefill (all rows through the LLM), per rep; the rest is image work. */
   readonly prefillSamples: number[];
   readonly prefillSeconds: number;
+  /** Image work: time to first token minus prefill (decode, preprocessing, tower + resampler). */
   readonly encodeSeconds: number;
+  /** Of which the tower + resampler over every crop (`VisionModel.encode`). */
+  readonly towerSeconds: number;
   readonly promptRows: number;
   readonly imageRows: number;
   readonly crops: { width: number; height: number }[];
@@ -262,27 +265,42 @@ async function measureTtft(req: TtftRequest): Promise<TtftResult | MeasureFailur
     log(`    loaded the LLM and the mmproj in ${loadSeconds.toFixed(1)} s (${vlm.backend.name}, ${vlm.backend.threads ?? 1} thread(s))`);
     const opts = { maxTokens: 1, ignoreEos: true, preprocess: req.preprocess, style: req.preprocess === "llamacpp" ? "llamacpp" as const : "authors" as const };
     const cache = (vlm as unknown as { imageCache: Map<string, unknown> }).imageCache;
+    // time the tower + resampler inside the chat (the rest of the image work is decode + preprocessing)
+    const vision = vlm.vision as { encode: typeof vlm.vision.encode };
+    const encode = vision.encode.bind(vlm.vision);
+    let encodeMs = 0;
+    vision.encode = (crops, o) => {
+      const t = performance.now();
+      try {
+        return encode(crops, o);
+      } finally {
+        encodeMs += performance.now() - t;
+      }
+    };
     const once = async (image: string) => {
       cache.clear();
+      encodeMs = 0;
       const t = performance.now();
       const it = vlm.chat([{ role: "user", content: [{ type: "image_url", image_url: { url: image } }, { type: "text", text: req.prompt }] }], opts);
       let r = await it.next();
       const first = seconds(t); // the first step (or the end, if the token ended the answer)
       while (!r.done) r = await it.next();
-      return { seconds: first, result: r.value };
+      return { seconds: first, result: r.value, encodeSeconds: encodeMs / 1000 };
     };
     // warm-up: one 448×448 crop through every kernel, and a short prefill
     const w = await once(req.warmupImage);
     log(`    warm-up (one crop, ${w.result.promptRows} rows): ${w.seconds.toFixed(2)} s`);
     const samples: number[] = [];
     const prefillSamples: number[] = [];
+    const towerSamples: number[] = [];
     let promptRows = 0;
     for (let r = 0; r < req.reps; r++) {
       const m = await once(req.image);
       samples.push(m.seconds);
       prefillSamples.push(m.result.prefillMs / 1000);
+      towerSamples.push(m.encodeSeconds);
       promptRows = m.result.promptRows;
-      log(`    rep ${r + 1}/${req.reps}: first token after ${m.seconds.toFixed(2)} s (prefill of ${promptRows} rows ${(m.result.prefillMs / 1000).toFixed(2)} s)`);
+      log(`    rep ${r + 1}/${req.reps}: first token after ${m.seconds.toFixed(2)} s (tower + resampler ${m.encodeSeconds.toFixed(2)} s, prefill of ${promptRows} rows ${(m.result.prefillMs / 1000).toFixed(2)} s)`);
     }
     const imgs = vlm.lastImages[0];
     const crops = imgs ? imgs.crops.map((k) => ({ width: k.image.width, height: k.image.height })) : [];
@@ -300,6 +318,7 @@ async function measureTtft(req: TtftRequest): Promise<TtftResult | MeasureFailur
       prefillSamples,
       prefillSeconds,
       encodeSeconds: median(samples.map((s, i) => s - prefillSamples[i])),
+      towerSeconds: median(towerSamples),
       promptRows,
       imageRows: crops.length * vlm.vision.config.queryNum,
       crops,

@@ -98,6 +98,7 @@ test("bench:vision --small --json: one JSON object with crop and time-to-first-t
       assert.equal(t.ours.imageRows, 7 * 64);
       assert.ok(t.ours.promptRows > t.ours.imageRows);
       assert.ok(t.ours.seconds > 0 && t.ours.prefillSeconds > 0 && t.ours.seconds >= t.ours.prefillSeconds);
+      assert.ok(t.ours.towerSeconds > 0 && t.ours.towerSeconds <= t.ours.encodeSeconds + 1e-3);
       assert.equal(t.ratio, undefined);
     }
 
