@@ -36,6 +36,8 @@ export interface PageChatOptions extends ImageOptions {
   readonly stop?: readonly string[];
   readonly system?: string;
   readonly enableThinking?: boolean;
+  /** Keep generating past end-of-generation tokens (benchmarks). */
+  readonly ignoreEos?: boolean;
 }
 
 export interface ChatRequest {

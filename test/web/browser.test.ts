@@ -101,6 +101,34 @@ describe("pocketvlm web --no-isolation", () => {
     await page.close();
   });
 
+  test("Stop ends a long answer early; the page's main thread stays responsive while the worker computes", { timeout: 300_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(web.url);
+    await waitState(page, ["ready"]);
+    await page.setInputFiles("#image-input", tc.image);
+    await page.fill("#max-tokens", "3000");
+    await page.click("#ask");
+    await page.waitForFunction(() => (window as unknown as { pocketvlmDemo: { answer: string } }).pocketvlmDemo.answer.length > 0, null, { timeout: 120_000 });
+    // the longest pause of a 10 ms timer on the main thread over 300 ms of generation
+    const maxGap = await page.evaluate(() => new Promise<number>((resolve) => {
+      let last = performance.now();
+      let gap = 0;
+      const t = setInterval(() => {
+        const now = performance.now();
+        gap = Math.max(gap, now - last);
+        last = now;
+      }, 10);
+      setTimeout(() => { clearInterval(t); resolve(gap); }, 300);
+    }));
+    assert.ok(maxGap < 100, `main thread blocked for ${maxGap.toFixed(0)} ms`);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "generating");
+    await page.click("#stop");
+    const done = await waitState(page, ["done"]);
+    assert.equal(done.stats!.finishReason, "aborted");
+    assert.ok(done.stats!.tokens.length < 3000);
+    await page.close();
+  });
+
   test("model files the user picks are read in place and give the same answer", { timeout: 300_000 }, async () => {
     const page = await browser.context.newPage();
     await page.goto(web.url);
