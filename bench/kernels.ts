@@ -93,7 +93,7 @@ interface Row {
 /** Read bandwidth of `bytes` (cold) with `threads` threads, GB/s (median, best). */
 async function streamPeer(threads: number, module: WebAssembly.Module): Promise<[number, number]> {
   const platform = nodeWasmPlatform();
-  const slot = new MemorySlot(module, 0, 1 << 30);
+  const slot = await MemorySlot.create(module, 0, 1 << 30);
   const pool = await ThreadPool.start(platform.workerPort, module, [slot.memory], threads);
   try {
     const bytes = 16 << 20;

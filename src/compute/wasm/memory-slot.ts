@@ -20,11 +20,18 @@ export class MemorySlot {
   private scratchPtr = 0;
   private scratchSize = 0;
 
-  constructor(module: WebAssembly.Module, readonly index: number, readonly cap: number) {
-    this.memory = new WebAssembly.Memory({ initial: 1, maximum: cap / PAGE, shared: true });
-    this.kernels = instantiate(module, this.memory);
-    const base = alignUp(this.kernels.heap_base(), 64);
-    this.arena = new Arena(this.memory, base, cap);
+  private constructor(memory: WebAssembly.Memory, kernels: KernelExports, readonly index: number, readonly cap: number) {
+    this.memory = memory;
+    this.kernels = kernels;
+    this.arena = new Arena(memory, alignUp(kernels.heap_base(), 64), cap);
+  }
+
+  /** A new memory of at most `cap` bytes with the kernels instantiated on it (asynchronously:
+   * browsers refuse synchronous instantiation of larger modules on their main thread). */
+  static async create(module: WebAssembly.Module, index: number, cap: number): Promise<MemorySlot> {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: cap / PAGE, shared: true });
+    const instance = await WebAssembly.instantiate(module, imports(memory));
+    return new MemorySlot(memory, instance.exports as unknown as KernelExports, index, cap);
   }
 
   /** The memory's current buffer (recorded, so views taken on it are recognised later). */
@@ -73,12 +80,18 @@ export class MemorySlot {
   }
 }
 
-export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const env = {
-    memory,
-    abort(): never {
-      throw new Error("wasm kernel abort");
+function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      abort(): never {
+        throw new Error("wasm kernel abort");
+      },
     },
   };
-  return new WebAssembly.Instance(module, { env }).exports as unknown as KernelExports;
+}
+
+/** Synchronous instantiation, for worker threads (allowed there at any module size). */
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  return new WebAssembly.Instance(module, imports(memory)).exports as unknown as KernelExports;
 }

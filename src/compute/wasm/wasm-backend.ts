@@ -161,7 +161,7 @@ export class WasmBackend implements Backend {
     for (const slot of this.slots) {
       if (slot.arena.fits(bytes, this.reserveBytes)) return { slot, ptr: slot.arena.alloc(bytes)! };
     }
-    const slot = new MemorySlot(this.module, this.slots.length, this.memoryBytes);
+    const slot = await MemorySlot.create(this.module, this.slots.length, this.memoryBytes);
     if (!slot.arena.fits(bytes, this.reserveBytes)) {
       throw new UserError("too_large", `a ${ggmlTypeName(type)} tensor of ${bytes} bytes does not fit in one WebAssembly memory (${this.memoryBytes} bytes)`);
     }
@@ -192,7 +192,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const reserveBytes = opts.reserveBytes ?? Math.min(256 << 20, memoryBytes / 8);
   const relaxed = (opts.relaxedSimd ?? true) && kernels.relaxed !== undefined && relaxedSimdSupported();
   const module = await compileKernels(relaxed ? kernels.relaxed! : kernels.simd);
-  const first = new MemorySlot(module, 0, memoryBytes);
+  const first = await MemorySlot.create(module, 0, memoryBytes);
   const pool = await ThreadPool.start(threads > 1 ? port : undefined, module, [first.memory], threads, opts.spinMs ?? 2);
   return new WasmBackend(module, pool, [first], relaxed, memoryBytes, reserveBytes);
 }
