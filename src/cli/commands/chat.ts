@@ -4,6 +4,7 @@ import { decodeImageFile } from "../../node/image-decode.js";
 import { openVlm } from "../../node/open-vlm.js";
 import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
 import { loadProgress } from "../progress.js";
+import { streamToStdout } from "../stream-output.js";
 
 interface ChatFlags extends RunFlags {
   model?: string;
@@ -51,24 +52,13 @@ export function registerChat(program: Command): void {
         numerics: f.preprocess === "llamacpp" ? "llamacpp" : "reference",
         enableThinking: f.think, system: f.system,
       });
-      for (;;) {
-        const r = await it.next();
-        if (r.done) {
-          const res = r.value;
-          if (f.json) {
-            process.stdout.write(JSON.stringify({
-              answer: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_rows: res.promptRows,
-              prefill_ms: Math.round(res.prefillMs), decode_ms: Math.round(res.decodeMs),
-              crops: vlm.lastImages.map((p) => ({ grid: p.grid, crops: p.crops.map((c) => [c.image.width, c.image.height]) })),
-            }) + "\n");
-          } else {
-            process.stdout.write("\n");
-            const tps = res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9);
-            if (process.stderr.isTTY) process.stderr.write(`[${res.promptRows} prompt rows in ${(res.prefillMs / 1000).toFixed(2)} s, ${res.tokens.length} tokens at ${tps.toFixed(1)} tok/s]\n`);
-          }
-          break;
-        }
-        if (!f.json) process.stdout.write(r.value.text);
+      const res = await streamToStdout(it, Boolean(f.json));
+      if (f.json) {
+        process.stdout.write(JSON.stringify({
+          answer: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_rows: res.promptRows,
+          prefill_ms: Math.round(res.prefillMs), decode_ms: Math.round(res.decodeMs),
+          crops: vlm.lastImages.map((p) => ({ grid: p.grid, crops: p.crops.map((c) => [c.image.width, c.image.height]) })),
+        }) + "\n");
       }
     } finally {
       await vlm.dispose();

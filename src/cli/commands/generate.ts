@@ -6,6 +6,7 @@ import { openLanguageModel } from "../../node/load-llm.js";
 import { generate } from "../../runtime/generation.js";
 import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
 import { loadProgress } from "../progress.js";
+import { streamToStdout } from "../stream-output.js";
 
 interface GenerateFlags extends RunFlags {
   model: string;
@@ -49,19 +50,12 @@ export function registerGenerate(program: Command): void {
       }
       const ids = tokenizer.encode(text, { addSpecial: f.bos !== false, parseSpecial: true });
       const it = generate(llm, llm.newCache(), [{ kind: "tokens", ids }], tokenizer, { maxTokens, sampling, stop: f.stop });
-      for (;;) {
-        const r = await it.next();
-        if (r.done) {
-          const res = r.value;
-          if (f.json) {
-            process.stdout.write(JSON.stringify({
-              text: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_tokens: ids.length,
-              prefill_tok_s: ids.length / Math.max(res.prefillMs / 1000, 1e-9), decode_tok_s: res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9),
-            }) + "\n");
-          } else process.stdout.write("\n");
-          break;
-        }
-        if (!f.json) process.stdout.write(r.value.text);
+      const res = await streamToStdout(it, Boolean(f.json));
+      if (f.json) {
+        process.stdout.write(JSON.stringify({
+          text: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_tokens: ids.length,
+          prefill_tok_s: ids.length / Math.max(res.prefillMs / 1000, 1e-9), decode_tok_s: res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9),
+        }) + "\n");
       }
     } finally {
       await llm.dispose();
