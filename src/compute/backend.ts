@@ -62,6 +62,14 @@ export interface Backend {
   /** Scaled dot-product attention with grouped-query heads (nHeads a multiple of nKVHeads). */
   attention(args: AttentionArgs): Float32Array;
 
+  /**
+   * Optional: a zeroed Float32Array inside the backend's own memory, so ops read it in place instead of
+   * copying it in on every call (the KV cache). Give it back with `freeF32`. May return an ordinary
+   * array when the backend's memory is full.
+   */
+  allocF32?(length: number): Float32Array;
+  freeF32?(a: Float32Array): void;
+
   /** Releases workers and memory. */
   dispose(): Promise<void>;
 }

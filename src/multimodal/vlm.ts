@@ -138,7 +138,11 @@ export class MiniCPMV {
   async *chat(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
     const layout = await this.prompt(messages, opts);
     const cache = this.llm.newCache();
-    return yield* generate(this.llm, cache, layout.segments, this.tokenizer, opts);
+    try {
+      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, opts);
+    } finally {
+      cache.dispose?.();
+    }
   }
 
   /** A multi-turn conversation that keeps its KV cache: each `send` takes the whole message list. */

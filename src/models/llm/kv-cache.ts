@@ -1,29 +1,53 @@
 import { UserError } from "../../errors.js";
 import type { KvCache } from "./language-model.js";
 
+/**
+ * Where cache rows live: by default ordinary arrays; a backend with its own memory (WebAssembly) hands
+ * out arrays there, so attention reads keys and values in place instead of copying them every step.
+ */
+export interface F32Allocator {
+  alloc(length: number): Float32Array;
+  free(a: Float32Array): void;
+}
+
+const HEAP: F32Allocator = { alloc: (n) => new Float32Array(n), free: () => {} };
+
 /** One layer's keys, values and positions, rows in the order they were appended. */
 class LayerRows {
-  k = new Float32Array(0);
-  v = new Float32Array(0);
+  k: Float32Array = new Float32Array(0);
+  v: Float32Array = new Float32Array(0);
   pos = new Int32Array(0);
   length = 0;
 
-  constructor(readonly width: number) {}
+  constructor(readonly width: number, private readonly mem: F32Allocator) {}
 
   reserve(rows: number): void {
     if (rows <= this.pos.length) return;
     const cap = Math.max(rows, Math.ceil(this.pos.length * 1.5), 16);
-    const k = new Float32Array(cap * this.width);
-    const v = new Float32Array(cap * this.width);
+    const k = this.mem.alloc(cap * this.width);
+    const v = this.mem.alloc(cap * this.width);
     const pos = new Int32Array(cap);
     k.set(this.k.subarray(0, this.length * this.width));
     v.set(this.v.subarray(0, this.length * this.width));
     pos.set(this.pos.subarray(0, this.length));
+    this.release();
     this.k = k;
     this.v = v;
     this.pos = pos;
   }
+
+  release(): void {
+    if (this.k.length) this.mem.free(this.k);
+    if (this.v.length) this.mem.free(this.v);
+    this.k = new Float32Array(0);
+    this.v = new Float32Array(0);
+  }
 }
+
+/** Frees a forgotten cache's backend memory when it is garbage-collected. */
+const finalizer = new FinalizationRegistry<LayerRows[]>((layers) => {
+  for (const l of layers) l.release();
+});
 
 /**
  * The f32 key/value cache of the transformer: per layer, rows of `nKVHeads·headDim` keys and values
@@ -33,8 +57,16 @@ export class LayerKvCache implements KvCache {
   private readonly layers: LayerRows[];
   nextPosition = 0;
 
-  constructor(nLayers: number, readonly width: number, readonly maxRows: number) {
-    this.layers = Array.from({ length: nLayers }, () => new LayerRows(width));
+  constructor(nLayers: number, readonly width: number, readonly maxRows: number, mem: F32Allocator = HEAP) {
+    this.layers = Array.from({ length: nLayers }, () => new LayerRows(width, mem));
+    if (mem !== HEAP) finalizer.register(this, this.layers, this);
+  }
+
+  /** Gives the rows' memory back now (the cache is empty afterwards). */
+  dispose(): void {
+    finalizer.unregister(this);
+    for (const l of this.layers) { l.release(); l.pos = new Int32Array(0); l.length = 0; }
+    this.nextPosition = 0;
   }
 
   get nLayers(): number {

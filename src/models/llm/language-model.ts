@@ -92,6 +92,8 @@ export interface KvCache {
    */
   truncate(position: number): void;
   clear(): void;
+  /** Gives the cache's memory back now (backends with their own memory); the cache is empty afterwards. */
+  dispose?(): void;
 }
 
 export interface LanguageModel {

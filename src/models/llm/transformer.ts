@@ -35,7 +35,9 @@ export class Transformer implements LanguageModel {
 
   newCache(maxRows = this.config.contextLength): KvCache {
     if (!Number.isInteger(maxRows) || maxRows <= 0) throw new UserError("bad_argument", `cache size ${maxRows} should be a positive integer`);
-    return new LayerKvCache(this.config.nLayers, this.config.nKVHeads * this.config.headDim, maxRows);
+    const b = this.backend;
+    const mem = b.allocF32 && b.freeF32 ? { alloc: b.allocF32.bind(b), free: b.freeF32.bind(b) } : undefined;
+    return new LayerKvCache(this.config.nLayers, this.config.nKVHeads * this.config.headDim, maxRows, mem);
   }
 
   embedTokens(ids: ArrayLike<number>): Float32Array {
