@@ -35,7 +35,7 @@ export class EngineHost {
       else if (m.type === "chat") await this.chat(m);
       else {
         await this.unload();
-        this.post({ type: "done", id: m.id, stats: { text: "", tokens: [], finishReason: "stop", promptRows: 0, prefillMs: 0, decodeMs: 0, tokensPerSecond: 0 } });
+        this.post({ type: "unloaded", id: m.id });
       }
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);

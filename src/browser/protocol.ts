@@ -129,6 +129,11 @@ export interface DoneReply {
   readonly stats: ChatStats;
 }
 
+export interface UnloadedReply {
+  readonly type: "unloaded";
+  readonly id: number;
+}
+
 export interface ErrorReply {
   readonly type: "error";
   readonly id: number;
@@ -137,4 +142,4 @@ export interface ErrorReply {
   readonly code: string;
 }
 
-export type FromEngine = ProgressReply | LoadedReply | CropsReply | DeltaReply | DoneReply | ErrorReply;
+export type FromEngine = ProgressReply | LoadedReply | CropsReply | DeltaReply | DoneReply | UnloadedReply | ErrorReply;
