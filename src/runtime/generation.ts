@@ -55,7 +55,22 @@ export interface GenerationResult {
   readonly decodeMs: number;
 }
 
-const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
+/**
+ * Lets other work run between tokens (HTTP, aborts, UI). Not setTimeout(0): browsers clamp repeated
+ * zero timeouts to 4 ms, which would cap generation near 250 tokens/s. Node has setImmediate; browsers
+ * and workers get a MessageChannel round trip.
+ */
+const yieldToEventLoop: () => Promise<void> = (() => {
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return () => new Promise<void>((r) => void g.setImmediate!(r));
+  if (typeof MessageChannel === "function") {
+    const ch = new MessageChannel();
+    const waiting: (() => void)[] = [];
+    ch.port1.onmessage = () => waiting.shift()?.();
+    return () => new Promise<void>((r) => { waiting.push(r); ch.port2.postMessage(0); });
+  }
+  return () => new Promise<void>((r) => setTimeout(r, 0));
+})();
 
 /** Feeds prompt segments into the cache; returns the logits of the last row. */
 export async function feedPrompt(
