@@ -8,6 +8,7 @@
  * Run `npm run bench -- --help` for the options.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -177,6 +178,31 @@ function measureInChild(req: MeasureRequest): Promise<MeasureResult | MeasureFai
   });
 }
 
+interface CpuStat { busy: number; total: number; at: number }
+
+/** Machine-wide CPU seconds from /proc/stat (Linux); undefined elsewhere. */
+function cpuStat(): CpuStat | undefined {
+  try {
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    const hz = 100; // USER_HZ
+    return { busy: (user + nice + system + irq + softirq + steal) / hz, total: f.slice(0, 8).reduce((a, b) => a + b, 0) / hz, at: performance.now() / 1000 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Share of all cores that processes other than the measurement used while it ran (0 = quiet machine):
+ * machine busy time minus the measurement's own CPU time, over wall time × cores.
+ */
+function otherCpuShare(a: CpuStat | undefined, b: CpuStat | undefined, ownSeconds: number | undefined): number | undefined {
+  if (!a || !b || ownSeconds === undefined) return undefined;
+  const cores = cpus().length;
+  const wall = b.at - a.at;
+  return Math.max(0, (b.busy - a.busy - ownSeconds) / (wall * cores));
+}
+
 function paramsText(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)} B` : `${(n / 1e6).toFixed(1)} M`;
 }
@@ -231,7 +257,8 @@ async function main(): Promise<void> {
         continue;
       }
       log(`measuring ${m.type.toUpperCase()} with ${threads} thread(s), backend ${o.backend}:`);
-      const r = await measureInChild({
+      const statBefore = cpuStat();
+      const r0 = await measureInChild({
         path: m.path,
         backend: o.backend,
         threads,
@@ -242,6 +269,7 @@ async function main(): Promise<void> {
         profileSteps: o.profileSteps,
         seed: 1234 + threads,
       });
+      const r = { ...r0, otherCpu: otherCpuShare(statBefore, cpuStat(), r0.ok ? r0.cpuSeconds : undefined) };
       if (!r.ok) {
         log(`  ${r.error}`);
         if (r.unavailable) unavailable = r.error;

@@ -56,6 +56,10 @@ export interface MeasureResult {
   readonly decodeProfile?: OpProfile;
   /** One prefill of `prompt` tokens. */
   readonly prefillProfile?: OpProfile;
+  /** CPU seconds (user + system, all threads) of the measurement process. */
+  readonly cpuSeconds: number;
+  /** Set by the parent: share of all cores other processes used meanwhile (Linux). */
+  readonly otherCpu?: number;
 }
 
 export interface MeasureFailure {
@@ -63,6 +67,7 @@ export interface MeasureFailure {
   /** True when the WebAssembly backend is not in this build. */
   readonly unavailable?: boolean;
   readonly error: string;
+  readonly otherCpu?: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -206,6 +211,7 @@ export async function measure(req: MeasureRequest): Promise<MeasureResult | Meas
       decodeTokPerS: req.gen / median(decodeSeconds),
       // resourceUsage().maxRSS is in kilobytes
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       rssAfterLoadBytes,
       decodeProfile,
       prefillProfile,

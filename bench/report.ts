@@ -165,6 +165,12 @@ export function formatReport(r: BenchReport): string {
   } else {
     out.push("\nno llama.cpp peer (pass --llama-bench PATH or set LLAMA_BENCH to compare)");
   }
+  const others = r.results.map((x) => x.ours.otherCpu).filter((x): x is number => x !== undefined);
+  if (others.length) {
+    const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+    out.push(`\nother processes used ${pct(Math.min(...others))}–${pct(Math.max(...others))} of the machine's cores during our measurements`
+      + ` (${r.results.map((x) => `${x.type.toUpperCase()}/${x.threads}t ${x.ours.otherCpu === undefined ? "?" : pct(x.ours.otherCpu)}`).join(", ")})`);
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join("\n");
 }
