@@ -1,6 +1,8 @@
 import { UserError } from "../errors.js";
 import type { Backend } from "../compute/backend.js";
 import { JsBackend } from "../compute/js/js-backend.js";
+import { createWasmBackend } from "../compute/wasm/index.js";
+import { nodeWasmPlatform } from "./wasm-platform.js";
 import { readGGUF } from "../formats/gguf/reader.js";
 import type { LanguageModel } from "../models/llm/language-model.js";
 import { loadLanguageModel } from "../models/llm/load.js";
@@ -15,26 +17,7 @@ export interface BackendOptions {
   readonly threads?: number;
 }
 
-/** What src/compute/wasm is expected to export: `createWasmBackend({ threads })`. */
-type WasmFactory = (opts: { threads?: number }) => Backend | Promise<Backend>;
-
-// A computed specifier: the WebAssembly backend is optional (built separately), so no static import.
-const WASM_MODULE = "../compute/wasm/index.js";
-
-async function wasmFactory(): Promise<WasmFactory | undefined> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(WASM_MODULE)) as Record<string, unknown>;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && String((e as Error).message).includes("compute/wasm")) return undefined;
-    throw e;
-  }
-  const f = mod.createWasmBackend;
-  return typeof f === "function" ? (f as WasmFactory) : undefined;
-}
-
-/** The compute backend asked for: "auto" takes WebAssembly when it is available, else the JS reference. */
+/** The compute backend asked for: "auto" and "wasm" take WebAssembly SIMD on all cores (or `threads`), "js" the reference. */
 export async function createBackend(opts: BackendOptions = {}): Promise<Backend> {
   const choice = opts.backend ?? "auto";
   if (choice !== "auto" && choice !== "js" && choice !== "wasm") {
@@ -45,10 +28,8 @@ export async function createBackend(opts: BackendOptions = {}): Promise<Backend>
     throw new UserError("bad_argument", `threads ${threads} should be a positive integer`);
   }
   if (choice === "js") return new JsBackend();
-  const wasm = await wasmFactory();
-  if (wasm) return wasm({ threads });
-  if (choice === "wasm") throw new UserError("unsupported", "the WebAssembly backend is not available in this build (use --backend js)");
-  return new JsBackend();
+  const platform = nodeWasmPlatform();
+  return createWasmBackend({ threads: threads ?? platform.defaultThreads, kernels: platform.kernels, workerPort: platform.workerPort });
 }
 
 export interface OpenedLanguageModel extends LanguageModel {
