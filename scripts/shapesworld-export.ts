@@ -1,6 +1,6 @@
 /**
  * Export ShapesWorld samples as PNGs + JSONL.
- *   node --import tsx scripts/shapesworld-export.ts --split test --count 500 --out /tmp/sw [--start 0] [--clips 0] [--no-images]
+ *   node --import tsx scripts/shapesworld-export.ts --split test --count 500 --out /tmp/sw [--start 0] [--clips 0] [--no-images] [--rounds 1]
  */
 import { exportSplit } from "../src/node/shapesworld-export.js";
 import type { Split } from "../src/datasets/shapesworld/splits.js";
@@ -22,6 +22,7 @@ const rows = await exportSplit({
   clips: Number(arg("clips", "0")),
   outDir: arg("out"),
   skipImages: process.argv.includes("--no-images"),
+  questionRounds: Number(arg("rounds", "1")),
   onProgress: (d, n) => { if (d % 500 === 0 || d === n) process.stderr.write(`\r${d}/${n}`); },
 });
 process.stderr.write(`\n${rows} question rows written to ${arg("out")}/${split}.jsonl in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

@@ -21,6 +21,8 @@ export interface ExportOptions {
   clipFrames?: number;
   outDir: string;
   largeFraction?: number;
+  /** Question rounds per scene (training data). */
+  questionRounds?: number;
   /** Skip writing PNGs (e.g. to add the scenes file to an existing export). */
   skipImages?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -49,7 +51,10 @@ export async function exportSplit(o: ExportOptions): Promise<number> {
   const batch: Promise<void>[] = [];
   const flush = async () => { await Promise.all(batch.splice(0)); };
   for (let i = 0; i < o.count; i++) {
-    const s = generateSample(o.split, start + i, o.largeFraction === undefined ? {} : { largeFraction: o.largeFraction });
+    const s = generateSample(o.split, start + i, {
+      ...(o.largeFraction === undefined ? {} : { largeFraction: o.largeFraction }),
+      ...(o.questionRounds === undefined ? {} : { questionRounds: o.questionRounds }),
+    });
     const file = `images/${s.id}.png`;
     if (!o.skipImages) batch.push(writePng(join(o.outDir, file), renderScene(s.scene)));
     scenes.push(JSON.stringify({ id: s.id, image: file, ...s.scene }));

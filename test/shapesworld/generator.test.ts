@@ -163,3 +163,11 @@ test("scoring: exact words, point inside the box, box IoU", () => {
   assert.ok(isCorrect(b, "<box>0 0 100 80</box>"));
   assert.ok(!isCorrect(b, "<box>50 50 150 150</box>"));
 });
+
+test("extra question rounds keep the first round", () => {
+  const one = generateSample("train", 11);
+  const three = generateSample("train", 11, { questionRounds: 3 });
+  assert.deepEqual(three.scene, one.scene);
+  assert.deepEqual(three.qa.slice(0, one.qa.length), one.qa);
+  assert.ok(three.qa.length > one.qa.length);
+});

@@ -17,15 +17,24 @@ ASSISTANT = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
 END = "<|im_end|>"
 
 
-def export(split, count, out_dir, start=0):
-    """Runs the TypeScript generator (the single source of truth) unless the JSONL is already there."""
+def export(split, count, out_dir, start=0, rounds=1):
+    """Runs the TypeScript generator (the single source of truth) unless the JSONL is already there.
+    rounds > 1 (more questions per scene) reuses the PNGs of a rounds=1 export in `out_dir`."""
+    src_dir = out_dir
+    if rounds > 1:
+        out_dir = f"{out_dir}-r{rounds}"
+        os.makedirs(out_dir, exist_ok=True)
+        export(split, count, src_dir, start)
+        if not os.path.exists(os.path.join(out_dir, "images")):
+            os.symlink(os.path.abspath(os.path.join(src_dir, "images")), os.path.join(out_dir, "images"))
     path = os.path.join(out_dir, f"{split}.jsonl")
     stamp = os.path.join(out_dir, f"{split}.{start}.{count}.done")
     if not os.path.exists(stamp):
-        subprocess.run(["node", "--import", "tsx", "scripts/shapesworld-export.ts", "--split", split,
-                        "--count", str(count), "--start", str(start), "--out", out_dir], cwd=REPO, check=True)
+        cmd = ["node", "--import", "tsx", "scripts/shapesworld-export.ts", "--split", split, "--count", str(count),
+               "--start", str(start), "--out", out_dir, "--rounds", str(rounds)]
+        subprocess.run(cmd + (["--no-images"] if rounds > 1 else []), cwd=REPO, check=True)
         open(stamp, "w").close()
-    return path
+    return path, out_dir
 
 
 COLOR_RGB = {"red": (220, 30, 40), "green": (30, 160, 60), "blue": (30, 80, 220), "yellow": (240, 205, 20),

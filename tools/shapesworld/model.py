@@ -121,8 +121,9 @@ class VisionTower(nn.Module):
         self.encoder = VisionEncoder(c)
         self.post_layernorm = nn.LayerNorm(c.v_hidden, eps=c.ln_eps)
 
-    def forward(self, crops):
-        """crops: list of [3, H, W] normalised tensors -> (hidden [n, L, d], valid mask [n, L], sizes [(h, w)])."""
+    def forward(self, crops, pos_ids=None):
+        """crops: list of [3, H, W] normalised tensors -> (hidden [n, L, d], valid mask [n, L], sizes [(h, w)]).
+        pos_ids: optional per-crop position ids (e.g. a window cut from a larger crop keeps the crop's ids)."""
         p = self.c.patch
         sizes = [(t.shape[1] // p, t.shape[2] // p) for t in crops]
         L = max(h * w for h, w in sizes)
@@ -136,7 +137,7 @@ class VisionTower(nn.Module):
             e = self.embeddings.patch_embedding(t[None]).flatten(2).transpose(1, 2)[0]  # [h*w, d] raster order
             emb.append(e)
             valid[i, : h * w] = True
-            pos[i, : h * w] = navit_position_ids(h, w, self.c.pos_grid)
+            pos[i, : h * w] = navit_position_ids(h, w, self.c.pos_grid) if pos_ids is None else pos_ids[i]
         x = torch.nn.utils.rnn.pad_sequence(emb, batch_first=True)
         if x.shape[1] < L:
             x = F.pad(x, (0, 0, 0, L - x.shape[1]))

@@ -89,8 +89,9 @@ class AuxHeads(torch.nn.Module):
     """Training-only heads, not exported: dense labels (colour, kind, character) per vision patch, and the
     same labels per resampler query for a fixed 8x8 cell layout (so the 64 rows carry object and place)."""
 
-    def __init__(self, d, D, cells):
+    def __init__(self, d, D, cells, bg_weight=1.0):
         super().__init__()
+        self.bg_weight = bg_weight
         self.heads = torch.nn.ModuleList(torch.nn.Linear(d, n) for n in AUX_SIZES)
         self.cells = cells
         self.qheads = torch.nn.ModuleList(torch.nn.Linear(D, n) for n in AUX_SIZES) if cells else None
@@ -98,12 +99,18 @@ class AuxHeads(torch.nn.Module):
     def loss(self, vis, valid, labels, rows, sizes):
         x = vis[valid]                                   # crop-major, raster order: same as the labels
         y = torch.cat(labels, dim=1)                     # [3, n_valid]
-        loss = sum(F.cross_entropy(h(x), y[i]) for i, h in enumerate(self.heads)) / len(self.heads)
+        loss = sum(self._ce(h(x), y[i]) for i, h in enumerate(self.heads)) / len(self.heads)
         if self.cells:
             yq = torch.cat([cell_labels(lab, hw, rows.shape[1]) for lab, hw in zip(labels, sizes)], dim=1)
             r = rows.reshape(-1, rows.shape[-1])
-            loss = loss + sum(F.cross_entropy(h(r), yq[i]) for i, h in enumerate(self.qheads)) / len(self.qheads)
+            loss = loss + sum(self._ce(h(r), yq[i]) for i, h in enumerate(self.qheads)) / len(self.qheads)
         return loss
+
+    def _ce(self, logits, y):
+        if self.bg_weight == 1.0:
+            return F.cross_entropy(logits, y)
+        w = torch.where(y > 0, 1.0, self.bg_weight)
+        return (F.cross_entropy(logits, y, reduction="none") * w).sum() / w.sum()
 
 
 def forward_loss(model, batch, aux_heads=None):
@@ -198,6 +205,9 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--aux", type=float, default=1.0, help="weight of the dense vision auxiliary loss (0: off)")
+    ap.add_argument("--rounds", type=int, default=1, help="question rounds per training scene")
+    ap.add_argument("--fg-weight", type=float, default=1.0, help="aux loss weight of background patches relative to objects")
+    ap.add_argument("--init-from", default=None, help="start from this checkpoint's weights (new optimizer and schedule)")
     ap.add_argument("--aux-cells", type=int, default=1, help="also supervise resampler queries as 8x8 cells (1/0)")
     ap.add_argument("--eval-only", choices=["validation", "test"], default=None)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
@@ -208,10 +218,13 @@ def main():
     train_dir = os.path.join(args.data, "train")
     val_dir = os.path.join(args.data, "validation")
     test_dir = os.path.join(args.data, "test")
-    train_groups = load_groups(export("train", args.train_count, train_dir), train_dir)
-    val_groups = load_groups(export("validation", args.val_count, val_dir), val_dir)
+    train_groups = load_groups(*export("train", args.train_count, train_dir, rounds=args.rounds))
+    val_groups = load_groups(*export("validation", args.val_count, val_dir))
 
     tok_path = os.path.join(args.run, "bpe.json")
+    if args.init_from and not os.path.exists(tok_path):
+        import shutil
+        shutil.copy(os.path.join(os.path.dirname(args.init_from), "bpe.json"), tok_path)  # same vocabulary
     if os.path.exists(tok_path):
         tok = Tokenizer.load(tok_path)
     else:
@@ -223,7 +236,7 @@ def main():
 
     torch.manual_seed(args.seed)
     model = MiniCPMV(cfg)
-    aux_heads = AuxHeads(cfg.v_hidden, cfg.hidden, args.aux_cells) if args.aux > 0 else None
+    aux_heads = AuxHeads(cfg.v_hidden, cfg.hidden, args.aux_cells, args.fg_weight) if args.aux > 0 else None
     params = list(model.parameters()) + (list(aux_heads.parameters()) if aux_heads else [])
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
@@ -231,6 +244,12 @@ def main():
                             lr=args.lr, betas=(0.9, 0.98))
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
+    if args.init_from and not os.path.exists(ckpt_path):
+        ck = torch.load(args.init_from, weights_only=False)
+        model.load_state_dict(ck["model"])
+        if aux_heads is not None and ck.get("aux"):
+            aux_heads.load_state_dict(ck["aux"])
+        log(f"initialised from {args.init_from} (step {ck['step']}, {ck['elapsed'] / 60:.1f} min)")
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
@@ -247,7 +266,7 @@ def main():
     if args.eval_only:
         groups = val_groups
         if args.eval_only == "test":
-            groups = load_groups(export("test", args.test_count, test_dir), test_dir)
+            groups = load_groups(*export("test", args.test_count, test_dir))
         acc = evaluate(model, groups, enc, show=20)
         log(f"{args.eval_only}: {fmt(acc)}")
         with open(os.path.join(args.run, f"{args.eval_only}-accuracy.json"), "w") as f:

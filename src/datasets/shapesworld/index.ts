@@ -11,5 +11,5 @@ export { generateClip, renderClipFrame, clipQuestions, type Clip, type ClipShape
 export { isCorrect, normalizeAnswer } from "./score.js";
 export {
   generateSample, generateSplit, generateClipSample, generateClipSplit, sampleSeed, SPLIT_BASE,
-  type Split, type ImageSample, type ClipSample,
+  type Split, type ImageSample, type ClipSample, type SampleOptions,
 } from "./splits.js";

@@ -166,14 +166,19 @@ const MAKERS: Record<(typeof QUESTION_TYPES)[number], (rng: Rng, scene: Scene) =
   reading: readingQ, yesno: yesnoQ, point: pointQ, box: boxQ,
 };
 
-/** One question of each type the scene supports, plus one extra count and yes/no question. */
-export function askQuestions(rng: Rng, scene: Scene): QA[] {
+/**
+ * One question of each type the scene supports, plus one extra count and yes/no question; `rounds` > 1
+ * repeats that (more questions per image for training; the first round is the same whatever `rounds` is).
+ */
+export function askQuestions(rng: Rng, scene: Scene, rounds = 1): QA[] {
   const out: QA[] = [];
-  for (const t of QUESTION_TYPES) {
-    const qa = MAKERS[t](rng, scene);
-    if (qa !== null) out.push(qa);
+  for (let r = 0; r < rounds; r++) {
+    for (const t of QUESTION_TYPES) {
+      const qa = MAKERS[t](rng, scene);
+      if (qa !== null) out.push(qa);
+    }
+    out.push(countQ(rng, scene), yesnoQ(rng, scene));
   }
-  out.push(countQ(rng, scene), yesnoQ(rng, scene));
   // Drop exact duplicates (same question twice).
   return out.filter((qa, i) => out.findIndex((o) => o.question === qa.question) === i);
 }

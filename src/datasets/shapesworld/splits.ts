@@ -34,17 +34,22 @@ export function sampleSeed(split: Split, index: number): number {
   return SPLIT_BASE[split] + index;
 }
 
+export interface SampleOptions extends SceneOptions {
+  /** Question rounds per scene (default 1; more for training). */
+  questionRounds?: number;
+}
+
 /** Sample `index` of `split`: a scene and its questions, a pure function of (split, index). */
-export function generateSample(split: Split, index: number, opts: SceneOptions = {}): ImageSample {
+export function generateSample(split: Split, index: number, opts: SampleOptions = {}): ImageSample {
   const seed = sampleSeed(split, index);
   const rng = new Rng(seed);
   const scene = generateScene(rng, opts);
-  const qa = askQuestions(rng, scene);
+  const qa = askQuestions(rng, scene, opts.questionRounds ?? 1);
   return { id: `${split}-${String(index).padStart(6, "0")}`, split, index, seed, scene, qa };
 }
 
 /** The first `count` samples of a split (start offset optional). */
-export function generateSplit(split: Split, count: number, start = 0, opts: SceneOptions = {}): ImageSample[] {
+export function generateSplit(split: Split, count: number, start = 0, opts: SampleOptions = {}): ImageSample[] {
   return Array.from({ length: count }, (_, i) => generateSample(split, start + i, opts));
 }
 
