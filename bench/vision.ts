@@ -9,7 +9,7 @@
  * llama.cpp's llama-mtmd-cli on the same files and image and prints ratios.
  * Run `npm run bench:vision -- --help` for the options.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -166,6 +166,16 @@ function options(argv: string[]): Options {
   };
 }
 
+/** Processes running for us, ended with us (SIGINT / SIGTERM). */
+const running = new Set<ChildProcess>();
+const track = (c: ChildProcess, on: boolean) => { if (on) running.add(c); else running.delete(c); };
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    for (const c of running) c.kill("SIGKILL");
+    process.exit(130);
+  });
+}
+
 /** Runs one measurement in a child process; its stdout (except the result line) goes to our stderr. */
 function measureInChild(req: VisionRequest): Promise<VisionResult | MeasureFailure> {
   return new Promise((done) => {
@@ -173,6 +183,7 @@ function measureInChild(req: VisionRequest): Promise<VisionResult | MeasureFailu
       cwd: ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });
+    track(child, true);
     let result: VisionResult | MeasureFailure | undefined;
     let buf = "";
     const onLine = (line: string) => {
@@ -194,8 +205,9 @@ function measureInChild(req: VisionRequest): Promise<VisionResult | MeasureFailu
         buf = buf.slice(i + 1);
       }
     });
-    child.on("error", (e) => done({ ok: false, error: `cannot start the measurement process: ${e.message}` }));
+    child.on("error", (e) => { track(child, false); done({ ok: false, error: `cannot start the measurement process: ${e.message}` }); });
     child.on("close", (code, signal) => {
+      track(child, false);
       if (buf) onLine(buf);
       done(result ?? { ok: false, error: `the measurement process ended (${signal ?? `exit code ${code}`}) without a result` });
     });
@@ -288,7 +300,7 @@ async function main(): Promise<void> {
         const list: PeerRun[] = [];
         for (let i = 0; i < runs; i++) {
           log(`llama-mtmd-cli, ${MMPROJ_TYPES[t].label}, ${threads} thread(s), run ${i + 1}/${runs}:`);
-          const run = await runMtmd({ bin: o.peer, llm: llmPath, mmproj, image, prompt: o.prompt, threads, env: o.peerEnv, log, timeoutMs: 3_600_000 });
+          const run = await runMtmd({ bin: o.peer, llm: llmPath, mmproj, image, prompt: o.prompt, threads, env: o.peerEnv, log, timeoutMs: 3_600_000, track });
           list.push(run);
           peerRuns.push({ ...run, type: t });
           if (!run.ok) { log(`  ${run.error}`); break; }

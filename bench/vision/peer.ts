@@ -15,7 +15,7 @@
  *   before sampling; then the token). Both instants are taken on our clock as the lines arrive; the
  *   model load before it is not counted, as ours is not.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface PeerRun {
   readonly ok: boolean;
@@ -42,6 +42,8 @@ export interface MtmdOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
   readonly timeoutMs?: number;
+  /** Told about the process while it runs (so a caller can end it when it is itself ended). */
+  readonly track?: (child: ChildProcess, running: boolean) => void;
 }
 
 const START = /This is an experimental CLI|For normal use cases/;
@@ -78,6 +80,7 @@ export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
     let tStart: number | undefined;
     let tFirstOut: number | undefined;
     const child = spawn(o.bin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...o.env } });
+    o.track?.(child, true);
     const timer = o.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), o.timeoutMs) : undefined;
     child.stdout.on("data", () => {
       if (tStart !== undefined && tFirstOut === undefined) tFirstOut = performance.now();
@@ -96,10 +99,12 @@ export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
     });
     child.on("error", (e) => {
       if (timer) clearTimeout(timer);
+      o.track?.(child, false);
       resolve({ ok: false, command, threads: o.threads, cropMs: [], sliceMs: [], encodeSeconds: 0, error: `cannot run ${o.bin}: ${e.message}` });
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      o.track?.(child, false);
       if (errBuf) lines.push(errBuf);
       const cropMs = parseEncodeTimes(lines);
       const sliceMs = cropMs.length > 1 ? cropMs.slice(1) : cropMs;
