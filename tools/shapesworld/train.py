@@ -205,6 +205,7 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--aux", type=float, default=1.0, help="weight of the dense vision auxiliary loss (0: off)")
+    ap.add_argument("--stop-at", type=int, default=None, help="stop (and checkpoint) at this step; the schedule still spans --steps")
     ap.add_argument("--rounds", type=int, default=1, help="question rounds per training scene")
     ap.add_argument("--fg-weight", type=float, default=1.0, help="aux loss weight of background patches relative to objects")
     ap.add_argument("--init-from", default=None, help="start from this checkpoint's weights (new optimizer and schedule)")
@@ -292,7 +293,8 @@ def main():
         os.replace(tmp, ckpt_path)
 
     model.train()
-    while step < args.steps:
+    end = min(args.steps, args.stop_at or args.steps)
+    while step < end:
         epoch, k = divmod(step, per_epoch)
         idx = order(epoch)[k * args.images: (k + 1) * args.images]
         batch = build_batch([train_groups[i] for i in idx], enc, with_aux=aux_heads is not None)
@@ -313,9 +315,9 @@ def main():
             log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} lr {lr:.2e} "
                 f"{el / 60:.1f} min ({el / step:.2f} s/step over the run)")
             losses, aux_losses = [], []
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % args.eval_every == 0 or step == end:
             log(f"validation @ {step}: {fmt(evaluate(model, val_groups, enc, show=5))}")
-        if time.time() - last_ckpt > args.ckpt_minutes * 60 or step == args.steps:
+        if time.time() - last_ckpt > args.ckpt_minutes * 60 or step == end:
             save()
             last_ckpt = time.time()
     save()
