@@ -32,7 +32,6 @@ function runBench(cacheDir: string, extra: string[] = []): { report: BenchReport
 test("bench --tiny --json: one JSON object with per-(type, threads) results; models cached", { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "pocketvlm-bench-"));
   try {
-    const t0 = performance.now();
     const { report, stderr } = runBench(dir);
     assert.match(stderr, /measuring Q4_0 with 1 thread/);
     assert.equal(report.benchmark, "pocketvlm llm");
@@ -82,7 +81,6 @@ test("bench --tiny --json: one JSON object with per-(type, threads) results; mod
     const again = runBench(dir, ["--generate-only"]);
     assert.ok((again.report as unknown as { models: { reused: boolean }[] }).models.every((m) => m.reused));
     assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith(".partial")), []);
-    assert.ok(performance.now() - t0 < 20_000, `took ${(performance.now() - t0).toFixed(0)} ms`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,6 @@ function runBench(args: string[]): { stdout: string; stderr: string; status: num
 test("bench:vision --small --json: one JSON object with crop and time-to-first-token rows; files cached", { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "pocketvlm-vbench-"));
   try {
-    const t0 = performance.now();
     const r = runBench(["--small", "--json", "--types", "f16,q8_0", "--threads", "1,2", "--reps", "1", "--cache-dir", dir]);
     assert.equal(r.status, 0, `bench:vision exited with ${r.status}: ${r.stderr}`);
     const lines = r.stdout.trim().split("\n");
@@ -107,7 +106,6 @@ test("bench:vision --small --json: one JSON object with crop and time-to-first-t
     assert.equal(again.status, 0, again.stderr);
     assert.ok((JSON.parse(again.stdout) as { files: { reused: boolean }[] }).files.every((f) => f.reused));
     assert.deepEqual((await readdir(dir)).filter((f) => f.includes(".partial")), []);
-    assert.ok(performance.now() - t0 < 20_000, `took ${(performance.now() - t0).toFixed(0)} ms`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
