@@ -214,6 +214,11 @@ function measureInChild(req: VisionRequest): Promise<VisionResult | MeasureFailu
   });
 }
 
+function medianOf(xs: (number | undefined)[]): number | undefined {
+  const v = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length ? median(v) : undefined;
+}
+
 async function waitForLoad(max: number): Promise<void> {
   for (;;) {
     const l = loadavg()[0];
@@ -324,6 +329,7 @@ async function main(): Promise<void> {
           runs: runs.length, samples,
           secondsPerCrop: samples.length ? median(samples) : undefined,
           overviewSeconds: overviews.length ? median(overviews) : undefined,
+          cpuPerWall: medianOf(good.map((x) => x.cpuPerWall)),
           error: runs.find((x) => !x.ok)?.error,
         };
       }
@@ -340,6 +346,7 @@ async function main(): Promise<void> {
           samples: good.map((x) => x.ttftSeconds!),
           seconds: good.length ? median(good.map((x) => x.ttftSeconds!)) : undefined,
           encodeSeconds: good.length ? median(good.map((x) => x.encodeSeconds)) : undefined,
+          cpuPerWall: medianOf(good.map((x) => x.cpuPerWall)),
           error: runs.find((x) => !x.ok || x.ttftSeconds === undefined)?.error,
         };
       }

@@ -79,6 +79,8 @@ export interface CropResult {
   readonly coldSeconds: number;
   readonly samples: number[];
   readonly secondsPerCrop: number;
+  /** CPU seconds per wall second during the timed reps (≈ threads on a quiet machine; less = CPU taken by others). */
+  readonly cpuPerWall: number;
   readonly maxRssBytes: number;
   readonly profile?: CropProfile;
 }
@@ -103,6 +105,8 @@ export interface TtftResult {
   readonly promptRows: number;
   readonly imageRows: number;
   readonly crops: { width: number; height: number }[];
+  /** CPU seconds per wall second during the timed reps. */
+  readonly cpuPerWall: number;
   readonly maxRssBytes: number;
 }
 
@@ -116,6 +120,16 @@ export type VisionResult = CropResult | TtftResult;
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
+
+/** CPU seconds this process (all its threads) got per wall second from `start` on: ≈ threads when alone. */
+function cpuMeter(): () => number {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000 / (performance.now() - t0);
+  };
+}
 
 function failure(e: unknown): MeasureFailure {
   const msg = e instanceof Error ? (isUserError(e) ? e.message : e.stack ?? e.message) : String(e);
@@ -224,12 +238,14 @@ async function measureCrop(req: CropRequest): Promise<CropResult | MeasureFailur
     const coldSeconds = seconds(t);
     log(`    first crop (cold) ${coldSeconds.toFixed(2)} s`);
     const samples: number[] = [];
+    const cpu = cpuMeter();
     for (let r = 0; r < req.reps; r++) {
       t = performance.now();
       model.encode([crop]);
       samples.push(seconds(t));
       log(`    rep ${r + 1}/${req.reps}: ${samples[r].toFixed(2)} s per ${crop.width}x${crop.height} crop`);
     }
+    const cpuPerWall = cpu();
     const profile = req.profile ? profileOnce(backend, config, patches, () => model.encode([crop])) : undefined;
     return {
       ok: true,
@@ -241,6 +257,7 @@ async function measureCrop(req: CropRequest): Promise<CropResult | MeasureFailur
       coldSeconds,
       samples,
       secondsPerCrop: median(samples),
+      cpuPerWall,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
       profile,
     };
@@ -294,6 +311,7 @@ async function measureTtft(req: TtftRequest): Promise<TtftResult | MeasureFailur
     const prefillSamples: number[] = [];
     const towerSamples: number[] = [];
     let promptRows = 0;
+    const cpu = cpuMeter();
     for (let r = 0; r < req.reps; r++) {
       const m = await once(req.image);
       samples.push(m.seconds);
@@ -321,6 +339,7 @@ async function measureTtft(req: TtftRequest): Promise<TtftResult | MeasureFailur
       towerSeconds: median(towerSamples),
       promptRows,
       imageRows: crops.length * vlm.vision.config.queryNum,
+      cpuPerWall: cpu(),
       crops,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };

@@ -16,6 +16,7 @@
  *   model load before it is not counted, as ours is not.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export interface PeerRun {
   readonly ok: boolean;
@@ -27,6 +28,8 @@ export interface PeerRun {
   readonly sliceMs: number[];
   /** Time to first token (seconds), when both markers were seen. */
   readonly ttftSeconds?: number;
+  /** CPU seconds it got per wall second between the two markers (≈ threads on a quiet machine). */
+  readonly cpuPerWall?: number;
   /** Sum of the crops' encoding times (seconds). */
   readonly encodeSeconds: number;
   readonly error?: string;
@@ -70,6 +73,18 @@ export function parseEncodeTimes(lines: readonly string[]): number[] {
   return out;
 }
 
+/** utime + stime of a running process in seconds (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // fields 14, 15 in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
 export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
   const args = ["-m", o.llm, "--mmproj", o.mmproj, "--image", o.image, "-p", o.prompt, "-n", "1", "-t", String(o.threads)];
   const envNote = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v} `).join("");
@@ -79,11 +94,17 @@ export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
     let errBuf = "";
     let tStart: number | undefined;
     let tFirstOut: number | undefined;
+    let cpuStart: number | undefined;
+    let cpuPerWall: number | undefined;
     const child = spawn(o.bin, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...o.env } });
     o.track?.(child, true);
     const timer = o.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), o.timeoutMs) : undefined;
     child.stdout.on("data", () => {
-      if (tStart !== undefined && tFirstOut === undefined) tFirstOut = performance.now();
+      if (tStart !== undefined && tFirstOut === undefined) {
+        tFirstOut = performance.now();
+        const c = cpuSeconds(child.pid);
+        if (c !== undefined && cpuStart !== undefined) cpuPerWall = (c - cpuStart) / ((tFirstOut - tStart) / 1000);
+      }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       const now = performance.now();
@@ -93,7 +114,10 @@ export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
         const line = errBuf.slice(0, i);
         errBuf = errBuf.slice(i + 1);
         lines.push(line);
-        if (tStart === undefined && START.test(line)) tStart = now;
+        if (tStart === undefined && START.test(line)) {
+          tStart = now;
+          cpuStart = cpuSeconds(child.pid);
+        }
         if (BATCH_DONE.test(line) || SLICE_DONE.test(line) || /error|failed/i.test(line)) o.log?.(`    ${line.trim()}`);
       }
     });
@@ -124,7 +148,7 @@ export function runMtmd(o: MtmdOptions): Promise<PeerRun> {
         return;
       }
       const ttftSeconds = tStart !== undefined && tFirstOut !== undefined ? (tFirstOut - tStart) / 1000 : undefined;
-      resolve({ ...base, ok: true, ttftSeconds, ...(ttftSeconds === undefined ? { error: "no time to first token: the start marker or the first output was not seen" } : {}) });
+      resolve({ ...base, ok: true, ttftSeconds, cpuPerWall, ...(ttftSeconds === undefined ? { error: "no time to first token: the start marker or the first output was not seen" } : {}) });
     });
   });
 }

@@ -14,6 +14,8 @@ export interface PeerCrop {
   readonly samples: number[];
   readonly secondsPerCrop?: number;
   readonly overviewSeconds?: number;
+  /** CPU seconds per wall second of its runs (median; measured over the time-to-first-token window). */
+  readonly cpuPerWall?: number;
   readonly error?: string;
 }
 
@@ -22,6 +24,7 @@ export interface PeerTtft {
   readonly samples: number[];
   readonly seconds?: number;
   readonly encodeSeconds?: number;
+  readonly cpuPerWall?: number;
   readonly error?: string;
 }
 
@@ -103,13 +106,13 @@ export function formatReport(r: VisionBenchReport): string {
 
   out.push("Seconds per 448×448 crop (1024 patches, vision tower + resampler)");
   out.push(table(
-    ["mmproj", "threads", "ours s", "ours cold s", "GFLOP/s", "llama.cpp s", "speed-up", `≥ ${TARGETS.cropSpeedup}×`],
+    ["mmproj", "threads", "ours s", "ours cold s", "GFLOP/s", "CPU/wall", "llama.cpp s", "speed-up", `≥ ${TARGETS.cropSpeedup}×`],
     r.crops.map((c) => {
       const gflop = Object.values(s.cropGflop).reduce((a, b) => a + b, 0);
       const ok = c.ours.ok ? c.ours : undefined;
       return [
         c.type.toUpperCase(), String(c.threads),
-        ok ? f(ok.secondsPerCrop) : `failed`, f(ok?.coldSeconds), ok ? f(gflop / ok.secondsPerCrop, 0) : "–",
+        ok ? f(ok.secondsPerCrop) : `failed`, f(ok?.coldSeconds), ok ? f(gflop / ok.secondsPerCrop, 0) : "–", f(ok?.cpuPerWall),
         c.peer ? (c.peer.secondsPerCrop !== undefined ? f(c.peer.secondsPerCrop) : "failed") : "–",
         c.speedup !== undefined ? `${f(c.speedup)}×` : "–", mark(c.meetsTarget),
       ];
@@ -121,13 +124,13 @@ export function formatReport(r: VisionBenchReport): string {
   if (r.ttft.length) {
     out.push(`Time to first token, ${s.image.width}×${s.image.height} image + question (image decode, crops, tower + resampler, prefill of every row)`);
     out.push(table(
-      ["mmproj", "threads", "ours s", "= images s", "(tower s)", "+ prefill s", "rows", "llama.cpp s", "= encode s", "+ rest s", "ratio", `≤ ${TARGETS.ttftRatio}`],
+      ["mmproj", "threads", "ours s", "= images s", "(tower s)", "+ prefill s", "rows", "CPU/wall", "llama.cpp s", "= encode s", "+ rest s", "ratio", `≤ ${TARGETS.ttftRatio}`],
       r.ttft.map((t) => {
         const o = t.ours.ok ? t.ours : undefined;
         const p = t.peer;
         return [
           t.type.toUpperCase(), String(t.threads),
-          o ? f(o.seconds) : "failed", f(o?.encodeSeconds), f(o?.towerSeconds), f(o?.prefillSeconds), o ? String(o.promptRows) : "–",
+          o ? f(o.seconds) : "failed", f(o?.encodeSeconds), f(o?.towerSeconds), f(o?.prefillSeconds), o ? String(o.promptRows) : "–", f(o?.cpuPerWall),
           p ? (p.seconds !== undefined ? f(p.seconds) : "failed") : "–", f(p?.encodeSeconds),
           p?.seconds !== undefined && p.encodeSeconds !== undefined ? f(p.seconds - p.encodeSeconds) : "–",
           t.ratio !== undefined ? f(t.ratio) : "–", mark(t.meetsTarget),
@@ -153,7 +156,7 @@ export function formatReport(r: VisionBenchReport): string {
   if (r.peer) {
     out.push(`Peer: ${r.peer.bin}${Object.keys(r.peer.env).length ? ` (env ${Object.entries(r.peer.env).map(([k, v]) => `${k}=${v}`).join(" ")})` : ""}`);
     for (const run of r.peer.runs) {
-      out.push(`  ${run.type.toUpperCase()} ${run.threads} thread(s): ${run.ok ? `crops ${run.cropMs.map((x) => f(x / 1000, 1)).join(", ")} s; first token ${f(run.ttftSeconds)} s` : run.error}`);
+      out.push(`  ${run.type.toUpperCase()} ${run.threads} thread(s): ${run.ok ? `crops ${run.cropMs.map((x) => f(x / 1000, 1)).join(", ")} s; first token ${f(run.ttftSeconds)} s; CPU/wall ${f(run.cpuPerWall)}` : run.error}`);
     }
     out.push("");
   }
