@@ -16,12 +16,17 @@ export interface TestCase {
   readonly builtin: boolean;
 }
 
+/** The random-weight fixture pair: it never stops by itself, so it serves tests of long answers. */
+export function fixtureCase(): TestCase {
+  return { model: `${FIXTURE}/llm-f16.gguf`, mmproj: `${FIXTURE}/mmproj-f16.gguf`, image: `${FIXTURE}/images/img_640x488.png`, question: "What is in the image?", maxTokens: 24, builtin: false };
+}
+
 export function testCase(): TestCase {
   if (existsSync(BUILTIN.model) && existsSync(BUILTIN.mmproj)) {
     const image = existsSync("examples/scene.png") ? "examples/scene.png" : `${FIXTURE}/images/img_640x488.png`;
     return { ...BUILTIN, image, question: "How many red circles are there?", maxTokens: 32, builtin: true };
   }
-  return { model: `${FIXTURE}/llm-f16.gguf`, mmproj: `${FIXTURE}/mmproj-f16.gguf`, image: `${FIXTURE}/images/img_640x488.png`, question: "What is in the image?", maxTokens: 24, builtin: false };
+  return fixtureCase();
 }
 
 export interface NodeAnswer {
