@@ -42,7 +42,8 @@ const USAGE = `usage: npm run bench -- [options]
   --cache-dir DIR      where the models are written (default: .cache/bench)
   --wait-load X        before measuring, wait until the 1-minute load average is below X
   --generate-only      write the models and stop
-  --json               print exactly one JSON object on stdout (progress goes to stderr)
+  --json               print exactly one JSON object on stdout (progress goes to stderr); through npm
+                       use \`npm run -s bench -- --json\` so npm's own banner stays off stdout
 `;
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
