@@ -282,9 +282,6 @@ export function mm_q2_k(w: usize, nsb: i32, xq: usize, xd: usize, xb: usize, n: 
 export function mm_q3_k(w: usize, nsb: i32, xq: usize, xd: usize, xb: usize, n: i32, y: usize, ldy: i32, r0: i32, r1: i32): void {
   mmK(KQ3, w, nsb, xq, xd, xb, n, y, ldy, r0, r1);
 }
-export function mm_q4_k(w: usize, nsb: i32, xq: usize, xd: usize, xb: usize, n: i32, y: usize, ldy: i32, r0: i32, r1: i32): void {
-  mmK(KQ4, w, nsb, xq, xd, xb, n, y, ldy, r0, r1);
-}
 export function mm_q5_k(w: usize, nsb: i32, xq: usize, xd: usize, xb: usize, n: i32, y: usize, ldy: i32, r0: i32, r1: i32): void {
   mmK(KQ5, w, nsb, xq, xd, xb, n, y, ldy, r0, r1);
 }

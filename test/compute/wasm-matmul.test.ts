@@ -66,7 +66,7 @@ describe("WasmBackend.matmul", () => {
 
   it("handles rows of a block count not divisible by 4 and odd float widths", async () => {
     const cases: [GGMLType, number][] = [
-      [GGMLType.Q4_0, 1056], [GGMLType.Q4_1, 1056], [GGMLType.Q5_0, 1088], [GGMLType.Q5_1, 1120], [GGMLType.Q8_0, 1056],
+      [GGMLType.Q4_0, 1056], [GGMLType.Q4_1, 1056], [GGMLType.Q5_0, 1088], [GGMLType.Q5_1, 1120], [GGMLType.Q8_0, 1056], [GGMLType.Q4_K, 768],
       [GGMLType.F32, 1030], [GGMLType.F16, 1030], [GGMLType.BF16, 1031],
     ];
     for (const [type, cols] of cases) {

@@ -8,6 +8,8 @@ export interface KernelExports {
   heap_base(): number;
   quant_q8_32(x: number, cols: number, xq: number, xd: number, xi: number, t0: number, t1: number): void;
   quant_q8_k(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number): void;
+  quant_q8_k4(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number): void;
+  repack_q4_k(w: number, rows: number, nsb: number, tmp: number): void;
   repack_rows(kind: number, w: number, rows: number, nb: number, tmp: number): void;
   attention(q: number, k: number, v: number, out: number, probs: number, qPos: number, kPos: number, mask: number,
     nQ: number, nKV: number, nHeads: number, nKVHeads: number, headDim: number, qStride: number, kvStride: number,
@@ -17,7 +19,7 @@ export interface KernelExports {
 
 /** Functions the worker pool can run, by index (the same list on both sides of the hand-off). */
 export const POOL_FUNCTIONS = [
-  "quant_q8_32", "quant_q8_k", "attention",
+  "quant_q8_32", "quant_q8_k", "quant_q8_k4", "attention",
   "mm_f32", "mm_f16", "mm_bf16",
   "mm_q4_0", "mm_q4_1", "mm_q5_0", "mm_q5_1", "mm_q8_0",
   "mm_q2_k", "mm_q3_k", "mm_q4_k", "mm_q5_k", "mm_q6_k",
@@ -28,13 +30,22 @@ export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 /** How a weight type is multiplied: which kernel, which activation format, whether it is repacked. */
 export interface MatmulKind {
   readonly fn: PoolFunction;
-  /** f32: the kernel reads x as is; q8_32 / q8_k: x is quantized per 32 / 256 elements first. */
-  readonly act: "f32" | "q8_32" | "q8_k";
-  /** assembly/kernels/repack.ts kind for the 32-element block types (rows rewritten after loading). */
+  /**
+   * f32: the kernel reads x as is; q8_32 / q8_k: x is quantized per 32 / 256 elements first; q8_k4:
+   * per 256 in the interleaved order of repacked Q4_K (assembly/kernels/mm-q4k.ts).
+   */
+  readonly act: "f32" | "q8_32" | "q8_k" | "q8_k4";
+  /**
+   * Rows rewritten after loading: assembly/kernels/repack.ts kind for the 32-element block types,
+   * REPACK_Q4_K for Q4_K (assembly/kernels/mm-q4k.ts).
+   */
   readonly repack?: number;
   /** F16/BF16: the kernel wants a per-thread f32 buffer for converted weight rows. */
   readonly convertBuffer?: boolean;
 }
+
+/** MatmulKind.repack of Q4_K. */
+export const REPACK_Q4_K = 5;
 
 export const MATMUL_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
   [GGMLType.F32]: { fn: "mm_f32", act: "f32" },
@@ -47,7 +58,7 @@ export const MATMUL_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
   [GGMLType.Q8_0]: { fn: "mm_q8_0", act: "q8_32", repack: 4 },
   [GGMLType.Q2_K]: { fn: "mm_q2_k", act: "q8_k" },
   [GGMLType.Q3_K]: { fn: "mm_q3_k", act: "q8_k" },
-  [GGMLType.Q4_K]: { fn: "mm_q4_k", act: "q8_k" },
+  [GGMLType.Q4_K]: { fn: "mm_q4_k", act: "q8_k4", repack: REPACK_Q4_K },
   [GGMLType.Q5_K]: { fn: "mm_q5_k", act: "q8_k" },
   [GGMLType.Q6_K]: { fn: "mm_q6_k", act: "q8_k" },
 };

@@ -27,8 +27,9 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
   if (n === 0) return y;
 
   const quant = kind.act !== "f32";
-  const nb = kind.act === "q8_k" ? cols / 256 : cols / 32;
-  const sumBytes = kind.act === "q8_k" ? 32 : 4; // per block: i16[16] bsums or one i32 sum
+  const nb = kind.act === "q8_k" || kind.act === "q8_k4" ? cols / 256 : cols / 32;
+  // per block: i16[16] or i16[8] sums, or one i32 sum
+  const sumBytes = kind.act === "q8_k" ? 32 : kind.act === "q8_k4" ? 16 : 4;
   const perRow = cols * 4 + (quant ? cols + nb * (4 + sumBytes) : 0) + rows * 4;
   let nc = Math.min(n, Math.max(1, Math.floor(CHUNK_BYTES / perRow)), Math.max(4, Math.floor(CHUNK_L2_BYTES / cols)));
   if (nc >= 4 && nc < n) nc &= ~3;
@@ -49,8 +50,8 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
     const small = c * cols < PARALLEL_MIN_MACS ? 1 : Infinity;
     if (kind.act === "q8_32") {
       pool.run(slot, "quant_q8_32", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
-    } else if (kind.act === "q8_k") {
-      pool.run(slot, "quant_q8_k", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
+    } else if (kind.act === "q8_k" || kind.act === "q8_k4") {
+      pool.run(slot, kind.act === "q8_k" ? "quant_q8_k" : "quant_q8_k4", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
     }
     const maxThreads = c * rows * cols < PARALLEL_MIN_MACS ? 1 : Infinity;
     const split = { total: rows, align: 16 };

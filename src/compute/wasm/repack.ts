@@ -2,6 +2,8 @@
  * Inverse of assembly/kernels/repack.ts for one row: the kernel layout (d[nb] | m[nb] | qh[nb] | qs)
  * back to ggml's blocks, so getRows can use the reference dequantizers.
  */
+import { REPACK_Q4_K } from "./kernel-abi.js";
+
 const LAYOUT: Record<number, { min: boolean; high: boolean; quant: number }> = {
   0: { min: false, high: false, quant: 16 }, // Q4_0
   1: { min: true, high: false, quant: 16 }, // Q4_1
@@ -11,6 +13,7 @@ const LAYOUT: Record<number, { min: boolean; high: boolean; quant: number }> = {
 };
 
 export function unpackRow(kind: number, src: Uint8Array, nb: number, dst = new Uint8Array(src.length)): Uint8Array {
+  if (kind === REPACK_Q4_K) return unpackQ4K(src, nb / 8, dst);
   const { min, high, quant } = LAYOUT[kind];
   const bs = 2 + (min ? 2 : 0) + (high ? 4 : 0) + quant;
   const mOff = nb * 2;
@@ -44,6 +47,28 @@ export function unpackRow(kind: number, src: Uint8Array, nb: number, dst = new U
       p += 4;
     }
     dst.set(src.subarray(qOff + b * quant, qOff + (b + 1) * quant), p);
+  }
+  return dst;
+}
+
+/** Q4_K: interleaved quants (assembly/kernels/mm-q4k.ts) back to ggml's order; nsb super-blocks. */
+function unpackQ4K(src: Uint8Array, nsb: number, dst: Uint8Array): Uint8Array {
+  for (let s = 0; s < nsb; s++) {
+    const o = s * 144;
+    dst.set(src.subarray(o, o + 16), o);
+    for (let i = 0; i < 8; i++) {
+      for (let k = 0; k < 8; k++) {
+        for (let b = 0; b < 2; b++) {
+          const v = src[o + 16 + 16 * i + 2 * k + b];
+          // element e of sub-block k lives in ggml byte 32(k >> 1) + e, nibble k & 1
+          const sh = (k & 1) * 4;
+          const keep = (k & 1) ? 0x0f : 0xf0;
+          const lo = o + 16 + 32 * (k >> 1) + 4 * i + b;
+          dst[lo] = (dst[lo] & keep) | ((v & 15) << sh);
+          dst[lo + 2] = (dst[lo + 2] & keep) | ((v >> 4) << sh);
+        }
+      }
+    }
   }
   return dst;
 }

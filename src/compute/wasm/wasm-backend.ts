@@ -4,7 +4,7 @@ import { ggmlRowBytes, ggmlTypeName, type GGMLType } from "../../formats/gguf/gg
 import { attentionJs } from "../attention-js.js";
 import type { AttentionArgs, Backend, WeightMatrix } from "../backend.js";
 import { attentionWasm } from "./attention-wasm.js";
-import { MATMUL_KINDS } from "./kernel-abi.js";
+import { MATMUL_KINDS, REPACK_Q4_K } from "./kernel-abi.js";
 import { matmulWasm } from "./matmul.js";
 import { MAX_MEMORY_BYTES, MemorySlot, PAGE } from "./memory-slot.js";
 import { compileKernels, defaultPlatform } from "./platform.js";
@@ -82,7 +82,8 @@ export class WasmBackend implements Backend {
     if (kind.repack !== undefined) {
       const tmp = slot.scratch(rowBytes);
       if (tmp === undefined) throw new Error(`createWeight: no scratch for a ${rowBytes}-byte row`);
-      slot.kernels.repack_rows(kind.repack, ptr, rows, cols / 32, tmp);
+      if (kind.repack === REPACK_Q4_K) slot.kernels.repack_q4_k(ptr, rows, cols / 256, tmp);
+      else slot.kernels.repack_rows(kind.repack, ptr, rows, cols / 32, tmp);
     }
     const w: WasmWeight = { type, rows, cols, kind, slot: slot.index, ptr, rowBytes, owner: this };
     return w;
