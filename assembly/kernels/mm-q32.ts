@@ -1,5 +1,5 @@
 import { KIND_Q4_0, KIND_Q5_0, KIND_Q8_0, blockBytes, hasHigh, hasMin, quantBytes, KIND_Q4_1, KIND_Q5_1 } from "./repack";
-import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, reduce4, reduce4small, widen } from "./simd";
+import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, onesOf, reduce4, reduce4small, widen, widen1 } from "./simd";
 
 // y[t, r] = Σ_c x[t, c] · W[r, c] for the 32-element block types (rows repacked, see repack.ts) against
 // q8_32 activations (quantize.ts): integer dot products per block, one f32 multiply-add per block.
@@ -8,8 +8,8 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, redu
 // blocks of `rb` so a weight block and four activation rows stay in L1 together.
 
 /** Σ x·w over 16 bytes of Q8_0 given a = |w| and m = (w < 0): (x ^ m) - m negates x where w < 0. */
-@inline function q8half(x: v128, a: v128, m: v128): v128 {
-  return widen(mad16(i8x16.sub(v128.xor(x, m), m), a));
+@inline function q8half(x: v128, a: v128, m: v128, ones: v128): v128 {
+  return widen1(mad16(i8x16.sub(v128.xor(x, m), m), a), ones);
 }
 
 /**
@@ -20,13 +20,13 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, redu
 @inline function group(kind: i32, x: usize, xdp: usize, xip: usize,
   l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128,
   sl0: v128, sh0: v128, sl1: v128, sh1: v128, sl2: v128, sh2: v128, sl3: v128, sh3: v128,
-  dw: v128, mw: v128, acc: v128): v128 {
+  dw: v128, mw: v128, ones: v128, acc: v128): v128 {
   let s: v128;
   if (kind == KIND_Q8_0 && ASC_FEATURE_RELAXED_SIMD) {
-    const d0 = i32x4.add(q8half(v128.load(x), l0, sl0), q8half(v128.load(x, 16), h0, sh0));
-    const d1 = i32x4.add(q8half(v128.load(x, 32), l1, sl1), q8half(v128.load(x, 48), h1, sh1));
-    const d2 = i32x4.add(q8half(v128.load(x, 64), l2, sl2), q8half(v128.load(x, 80), h2, sh2));
-    const d3 = i32x4.add(q8half(v128.load(x, 96), l3, sl3), q8half(v128.load(x, 112), h3, sh3));
+    const d0 = i32x4.add(q8half(v128.load(x), l0, sl0, ones), q8half(v128.load(x, 16), h0, sh0, ones));
+    const d1 = i32x4.add(q8half(v128.load(x, 32), l1, sl1, ones), q8half(v128.load(x, 48), h1, sh1, ones));
+    const d2 = i32x4.add(q8half(v128.load(x, 64), l2, sl2, ones), q8half(v128.load(x, 80), h2, sh2, ones));
+    const d3 = i32x4.add(q8half(v128.load(x, 96), l3, sl3, ones), q8half(v128.load(x, 112), h3, sh3, ones));
     s = hsum4(d0, d1, d2, d3);
   } else if (kind == KIND_Q8_0) {
     const z = i32x4.splat(0);
@@ -41,7 +41,7 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, redu
     const p2 = dot32p(v128.load(x, 64), l2, v128.load(x, 80), h2);
     const p3 = dot32p(v128.load(x, 96), l3, v128.load(x, 112), h3);
     // 4-bit weights: lanes <= 4·127·15, so the whole tree stays in i16
-    s = hasHigh(kind) ? reduce4(p0, p1, p2, p3) : reduce4small(p0, p1, p2, p3);
+    s = hasHigh(kind) ? reduce4(p0, p1, p2, p3, ones) : reduce4small(p0, p1, p2, p3, ones);
   }
   const xd = v128.load(xdp);
   if (kind == KIND_Q4_0) s = i32x4.sub(s, i32x4.shl(v128.load(xip), 3)); // q - 8
@@ -109,6 +109,7 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, redu
   const m4 = i8x16.splat(0x0f);
   const m10 = i8x16.splat(0x10);
   const z8 = i8x16.splat(0);
+  const ones = onesOf(nb);
   const x0 = xq + <usize>t * cols;
   const d0 = xd + <usize>t * xdRow;
   const i0 = xi + <usize>t * xdRow;
@@ -145,14 +146,14 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, redu
     const mw = hasMin(kind) ? f16x4(mp + (<usize>b << 1)) : dw;
     const xo = <usize>b << 5, so = <usize>b << 2;
     a0 = group(kind, x0 + xo, d0 + so, i0 + so, l0, h0, l1, h1, l2, h2, l3, h3,
-      sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, a0);
+      sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a0);
     if (four) {
       a1 = group(kind, x0 + cols + xo, d0 + xdRow + so, i0 + xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
-        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, a1);
+        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a1);
       a2 = group(kind, x0 + 2 * cols + xo, d0 + 2 * xdRow + so, i0 + 2 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
-        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, a2);
+        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a2);
       a3 = group(kind, x0 + 3 * cols + xo, d0 + 3 * xdRow + so, i0 + 3 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
-        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, a3);
+        sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a3);
     }
   }
   const yo = y + ((<usize>t * <usize>ldy + <usize>r) << 2);

@@ -15,22 +15,35 @@
   return i32x4.extadd_pairwise_i16x8_s(p);
 }
 
+/**
+ * The same with `ones` = i16x8.splat(1) computed at run time (see onesOf): V8 builds a constant
+ * vector again at every use (two instructions), a variable stays in a register (or one memory operand).
+ */
+@inline export function widen1(p: v128, ones: v128): v128 {
+  return i32x4.dot_i16x8_s(p, ones);
+}
+
+/** i16x8.splat(1) from a value known to be >= 1 at run time, so no compiler can fold it into a constant. */
+@inline export function onesOf(positive: i32): v128 {
+  return i16x8.splat(<i16>min(positive, 1));
+}
+
 /** Σ x·w of 32 elements as i16x8 partial sums (|lane| <= 4·127·w_max: fine for w < 64). */
 @inline export function dot32p(x0: v128, w0: v128, x1: v128, w1: v128): v128 {
   return i16x8.add(mad16(x0, w0), mad16(x1, w1));
 }
 
 /** [Σp0, Σp1, Σp2, Σp3] (i32) of four i16x8 vectors whose lanes satisfy 4·|lane| < 32768. */
-@inline export function reduce4small(p0: v128, p1: v128, p2: v128, p3: v128): v128 {
+@inline export function reduce4small(p0: v128, p1: v128, p2: v128, p3: v128, ones: v128): v128 {
   const a = i16x8.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7));
   const b = i16x8.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7));
-  return widen(i16x8.add(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3)));
+  return widen1(i16x8.add(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3)), ones);
 }
 
 /** Same for lanes with 2·|lane| < 32768. */
-@inline export function reduce4(p0: v128, p1: v128, p2: v128, p3: v128): v128 {
-  const a = widen(i16x8.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7)));
-  const b = widen(i16x8.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7)));
+@inline export function reduce4(p0: v128, p1: v128, p2: v128, p3: v128, ones: v128): v128 {
+  const a = widen1(i16x8.add(i32x4.shuffle(p0, p1, 0, 4, 1, 5), i32x4.shuffle(p0, p1, 2, 6, 3, 7)), ones);
+  const b = widen1(i16x8.add(i32x4.shuffle(p2, p3, 0, 4, 1, 5), i32x4.shuffle(p2, p3, 2, 6, 3, 7)), ones);
   return i32x4.add(i64x2.shuffle(a, b, 0, 2), i64x2.shuffle(a, b, 1, 3));
 }
 
