@@ -229,3 +229,23 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
   for (; j + 4 <= n; j += 4) v128.store(p + (<usize>j << 2), f32x4.mul(v128.load(p + (<usize>j << 2)), sv));
   for (; j < n; j++) store<f32>(p + (<usize>j << 2), load<f32>(p + (<usize>j << 2)) * s);
 }
+
+/** g[i] = silu(g[i]) · u[i] = g[i] / (1 + e^-g[i]) · u[i] for i in [i0, i1) (SwiGLU), f32 with expv. */
+export function silu_mul(g: usize, u: usize, i0: i32, i1: i32): void {
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const p = g + (<usize>i << 2);
+    const x = v128.load(p);
+    // σ(x) = 1 / (1 + e) for x >= 0, e / (1 + e) below, e = e^-|x| (never overflows)
+    const e = expv(f32x4.neg(f32x4.abs(x)));
+    const num = v128.bitselect(one, e, f32x4.ge(x, zero));
+    v128.store(p, f32x4.mul(f32x4.mul(x, f32x4.div(num, f32x4.add(one, e))), v128.load(u + (<usize>i << 2))));
+  }
+  for (; i < i1; i++) {
+    const p = g + (<usize>i << 2);
+    const x = load<f32>(p);
+    store<f32>(p, x / (1 + <f32>Math.exp(-x)) * load<f32>(u + (<usize>i << 2)));
+  }
+}

@@ -56,6 +56,9 @@ export interface Backend {
   /** y[n, rows] = x[n, cols] · Wᵀ (+ bias). */
   matmul(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array;
 
+  /** Optional: gate = silu(gate) ⊙ up in place (SwiGLU); model code falls back to siluMulInPlace. */
+  siluMul?(gate: Float32Array, up: Float32Array): Float32Array;
+
   /** Dequantized rows of `w` (embedding lookup): out[i, cols] = W[ids[i], :]. */
   getRows(w: WeightMatrix, ids: ArrayLike<number>, out?: Float32Array): Float32Array;
 

@@ -23,7 +23,7 @@ export const POOL_FUNCTIONS = [
   "mm_f32", "mm_f16", "mm_bf16",
   "mm_q4_0", "mm_q4_1", "mm_q5_0", "mm_q5_1", "mm_q8_0",
   "mm_q2_k", "mm_q3_k", "mm_q4_k", "mm_q5_k", "mm_q6_k",
-  "stream_read",
+  "stream_read", "silu_mul",
 ] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 

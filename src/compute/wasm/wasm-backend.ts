@@ -3,6 +3,8 @@ import { dequantize } from "../../formats/gguf/dequantize.js";
 import { ggmlRowBytes, ggmlTypeName, type GGMLType } from "../../formats/gguf/ggml-types.js";
 import { attentionJs } from "../attention-js.js";
 import type { AttentionArgs, Backend, WeightMatrix } from "../backend.js";
+import { siluMulInPlace } from "../elementwise.js";
+import { alignUp } from "./arena.js";
 import { attentionWasm } from "./attention-wasm.js";
 import { MATMUL_KINDS, REPACK_Q4_K } from "./kernel-abi.js";
 import { matmulWasm } from "./matmul.js";
@@ -13,6 +15,9 @@ import type { KernelBinaries, WorkerPort } from "./ports.js";
 import { relaxedSimdSupported } from "./relaxed-simd.js";
 import { unpackRow } from "./repack.js";
 import type { WasmWeight } from "./weight.js";
+
+/** Below this many elements siluMul runs on the calling thread only. */
+const SILU_PARALLEL_MIN = 1 << 16;
 
 export interface WasmBackendOptions {
   /** Threads including the calling one (default: the platform's core count). 1 = no workers. */
@@ -92,6 +97,21 @@ export class WasmBackend implements Backend {
   matmul(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array {
     const ww = this.own(w);
     return matmulWasm(this.pool, this.slots[ww.slot], ww, x, n, bias, out);
+  }
+
+  siluMul(gate: Float32Array, up: Float32Array): Float32Array {
+    this.alive();
+    const n = gate.length;
+    if (up.length < n) throw new RangeError(`siluMul: up holds ${up.length} < ${n} values`);
+    const slot = this.slots[0];
+    const base = n > 0 ? slot.scratch(alignUp(n * 4, 64) * 2) : undefined;
+    if (base === undefined) return siluMulInPlace(gate, up);
+    const u = base + alignUp(n * 4, 64);
+    slot.f32.set(gate, base >>> 2);
+    slot.f32.set(up.subarray(0, n), u >>> 2);
+    this.pool.run(slot, "silu_mul", [base, u, 0, 0], { at: 2, total: n, align: 256 }, undefined, n < SILU_PARALLEL_MIN ? 1 : Infinity);
+    gate.set(slot.f32.subarray(base >>> 2, (base >>> 2) + n));
+    return gate;
   }
 
   getRows(w: WeightMatrix, ids: ArrayLike<number>, out?: Float32Array): Float32Array {

@@ -8,7 +8,8 @@ export function feedForward(ctx: LayerContext, w: LayerWeights, c: Chunk): void 
   const xn = rmsNorm(c.x, c.n, config.nEmbd, w.ffnNorm, config.rmsEps, new Float32Array(c.x.length));
   const gate = backend.matmul(w.gate, xn, c.n, w.bGate);
   const up = backend.matmul(w.up, xn, c.n, w.bUp);
-  siluMulInPlace(gate, up);
+  if (backend.siluMul) backend.siluMul(gate, up);
+  else siluMulInPlace(gate, up);
   const out = backend.matmul(w.down, gate, c.n, w.bDown);
   addInPlace(c.x, out, config.residualScale);
 }
