@@ -5,7 +5,7 @@ import { F16_UNBIAS, f16raw, fma, hsum4f, hsumF } from "./simd";
 // F16 weights are converted exactly (see simd.ts); for several activation rows a block of rows is
 // converted once into a per-thread f32 buffer and the f32 loops run on it.
 
-const F32 = 0;
+export const F32 = 0;
 const F16 = 1;
 const BF16 = 2;
 
@@ -27,7 +27,7 @@ const BF16 = 2;
 }
 
 /** Rows r0..r1 whose data starts at wp (row stride cols elements of `kind`). */
-@inline function rows(kind: i32, wp: usize, cols: i32, x: usize, n: i32, y: usize, ldy: i32, r0: i32, r1: i32): void {
+@inline export function rows(kind: i32, wp: usize, cols: i32, x: usize, n: i32, y: usize, ldy: i32, r0: i32, r1: i32): void {
   const rs = <usize>cols * esize(kind);
   const xs = <usize>cols << 2;
   const c4 = cols & ~3;

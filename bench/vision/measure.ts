@@ -3,7 +3,8 @@
  *
  * - `crop`: the mmproj alone on a backend; one 448×448 crop (a slice of the test image) through the
  *   tower and the resampler (`VisionModel.encode`): a first (cold) call, then `reps` timed calls
- *   (median), then one call with every backend op timed (where the time goes).
+ *   (median), then one call with every backend op timed (where the time goes; fc1 with its GELU
+ *   counts as "mlp" on backends that fuse them).
  * - `ttft`: the LLM + mmproj pair through `openVlm`; `chat()` with the test image (a file path, so
  *   decoding it is included) and a question, one token: time from the call to the first token —
  *   image decode, preprocessing, tower + resampler for every crop, prefill of all rows (text and image).
@@ -150,8 +151,9 @@ function profileOnce(backend: Backend, c: VisionConfig, patches: number, run: ()
   const be = backend as unknown as Record<string, unknown>;
   const parts: Record<string, { ms: number; calls: number; flops: number }> = {};
   const originals = new Map<string, unknown>();
-  const wrap = (name: "matmul" | "attention" | "getRows", part: (args: unknown[]) => [string, number]) => {
-    const f = be[name] as (...a: unknown[]) => unknown;
+  const wrap = (name: "matmul" | "matmulGelu" | "attention" | "getRows", part: (args: unknown[]) => [string, number]) => {
+    const f = be[name] as ((...a: unknown[]) => unknown) | undefined;
+    if (typeof f !== "function") return;
     originals.set(name, Object.prototype.hasOwnProperty.call(be, name) ? f : undefined);
     be[name] = (...args: unknown[]) => {
       const t = performance.now();
@@ -165,10 +167,12 @@ function profileOnce(backend: Backend, c: VisionConfig, patches: number, run: ()
       return r;
     };
   };
-  wrap("matmul", (a) => {
+  const product = (a: unknown[]): [string, number] => {
     const w = a[0] as WeightMatrix;
     return [matmulPart(w, c), 2 * w.rows * w.cols * (a[2] as number)];
-  });
+  };
+  wrap("matmul", product);
+  wrap("matmulGelu", product); // fc1 with its GELU (backends that fuse them)
   wrap("attention", (a) => {
     const x = a[0] as { nQ: number; nKV: number; nHeads: number; headDim: number };
     return [x.headDim === c.hidden / c.heads && x.nQ === x.nKV ? "attention" : "resampler_attention", 4 * x.nQ * x.nKV * x.nHeads * x.headDim];
@@ -191,11 +195,14 @@ function profileOnce(backend: Backend, c: VisionConfig, patches: number, run: ()
     out[k] = { ms: p.ms, calls: p.calls, ...(p.flops ? { gflop: p.flops / 1e9, gflopPerS: p.flops / 1e6 / p.ms } : {}) };
   }
   out.rest = { ms: totalMs - accounted, calls: 0 };
-  return { totalMs, patches, parts: out, restReplay: replayRest(c, patches) };
+  return { totalMs, patches, parts: out, restReplay: replayRest(c, patches, typeof backend.matmulGelu === "function") };
 }
 
-/** The tower's elementwise work for one crop (LayerNorms, GELU, residual adds, patch cutting), timed alone. */
-function replayRest(c: VisionConfig, n: number): Record<string, { ms: number; calls: number }> {
+/**
+ * The tower's elementwise work for one crop (LayerNorms, GELU, residual adds, patch cutting), timed alone.
+ * A backend with matmulGelu does the GELU inside the fc1 product ("mlp"): then it is not replayed.
+ */
+function replayRest(c: VisionConfig, n: number, fusedGelu: boolean): Record<string, { ms: number; calls: number }> {
   const W = c.hidden;
   const x = new Float32Array(n * W).map((_, i) => Math.sin(i));
   const ones = new Float32Array(W).fill(1);
@@ -212,7 +219,7 @@ function replayRest(c: VisionConfig, n: number): Record<string, { ms: number; ca
   };
   return {
     layer_norm: time(2 * c.layers + 1, () => layerNorm(x, n, W, ones, zeros, c.eps, out)),
-    gelu_tanh: time(c.layers, () => geluTanhInPlace(up.fill(0.1))),
+    ...(fusedGelu ? {} : { gelu_tanh: time(c.layers, () => geluTanhInPlace(up.fill(0.1))) }),
     residual_add: time(2 * c.layers + 1, () => addInPlace(out, x)),
     patch_rows: time(1, () => patchRows(pixels, side, side, c.patchSize)),
   };

@@ -15,6 +15,15 @@ export interface WeightMatrix {
   readonly cols: number;
 }
 
+/** Hints for `createWeight`. */
+export interface WeightOptions {
+  /**
+   * Products with this weight mostly run over many activation rows at once (a vision tower's patches):
+   * the backend may pick kernels for that case (e.g. float products on dequantized blocks).
+   */
+  readonly manyRows?: boolean;
+}
+
 export interface AttentionArgs {
   /** Queries `[nQ, nHeads * headDim]` (row stride qStride, default nHeads*headDim). */
   q: Float32Array;
@@ -51,10 +60,16 @@ export interface Backend {
    * Creates a weight matrix of `type`; `fill` writes its raw file bytes (ggml layout) into `dst`,
    * which may be the backend's own memory, so weights are read from disk exactly once.
    */
-  createWeight(type: GGMLType, rows: number, cols: number, fill: (dst: Uint8Array) => Promise<void> | void): Promise<WeightMatrix>;
+  createWeight(type: GGMLType, rows: number, cols: number, fill: (dst: Uint8Array) => Promise<void> | void, opts?: WeightOptions): Promise<WeightMatrix>;
 
   /** y[n, rows] = x[n, cols] · Wᵀ (+ bias). */
   matmul(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array;
+
+  /**
+   * Optional: y = gelu_tanh(x · Wᵀ + bias) (gelu_pytorch_tanh) in one call, the GELU applied inside the
+   * backend's memory on all its threads. Model code falls back to matmul + geluTanhInPlace without it.
+   */
+  matmulGelu?(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array;
 
   /** Optional: gate = silu(gate) ⊙ up in place (SwiGLU); model code falls back to siluMulInPlace. */
   siluMul?(gate: Float32Array, up: Float32Array): Float32Array;

@@ -24,6 +24,7 @@ export const POOL_FUNCTIONS = [
   "mm_q4_0", "mm_q4_1", "mm_q5_0", "mm_q5_1", "mm_q8_0",
   "mm_q2_k", "mm_q3_k", "mm_q4_k", "mm_q5_k", "mm_q6_k",
   "stream_read", "silu_mul",
+  "mm_q8_0_f32", "bias_gelu",
 ] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
@@ -62,3 +63,14 @@ export const MATMUL_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
   [GGMLType.Q5_K]: { fn: "mm_q5_k", act: "q8_k" },
   [GGMLType.Q6_K]: { fn: "mm_q6_k", act: "q8_k" },
 };
+
+/**
+ * Kernels for weights created with `manyRows` (products over many activation rows, e.g. a vision
+ * tower's patches), used from MANY_ROWS_MIN activation rows on: Q8_0 rows dequantized by blocks into
+ * a per-thread buffer and multiplied in f32 (assembly/kernels/vision.ts), faster than the integer
+ * kernel there and exact (the reference backend's products).
+ */
+export const MANY_ROWS_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
+  [GGMLType.Q8_0]: { fn: "mm_q8_0_f32", act: "f32", repack: 4, convertBuffer: true },
+};
+export const MANY_ROWS_MIN = 16;

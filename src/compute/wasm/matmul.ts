@@ -1,6 +1,7 @@
 import { alignUp } from "./arena.js";
 import type { MemorySlot } from "./memory-slot.js";
 import type { ThreadPool } from "./pool.js";
+import { MANY_ROWS_MIN } from "./kernel-abi.js";
 import type { WasmWeight } from "./weight.js";
 
 /** Scratch budget for one chunk of activation rows (input, quantized input, output). */
@@ -17,8 +18,9 @@ const PARALLEL_MIN_MACS = 1 << 16;
  * chunks, quantized (q8 per 32 / 256 elements) for the integer kernels, multiplied with the weight
  * rows split among the threads, and copied out.
  */
-export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array {
-  const { rows, cols, kind } = w;
+export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array, gelu = false): Float32Array {
+  const { rows, cols } = w;
+  const kind = w.manyRows && n >= MANY_ROWS_MIN ? w.manyRows : w.kind;
   if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`matmul: n = ${n}`);
   if (x.length < n * cols) throw new RangeError(`matmul: x holds ${x.length} < ${n}·${cols} values`);
   if (bias && bias.length < rows) throw new RangeError(`matmul: bias holds ${bias.length} < ${rows} values`);
@@ -39,11 +41,14 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
   const XD = alignUp(XQ + (quant ? nc * cols : 0), 64);
   const XS = alignUp(XD + (quant ? nc * nb * 4 : 0), 64);
   const Y = alignUp(XS + (quant ? nc * nb * sumBytes : 0), 64);
-  const T = alignUp(Y + nc * rows * 4, 64);
+  // gelu: the bias goes in with the activation (bias_gelu, assembly/kernels/vision.ts)
+  const B = alignUp(Y + nc * rows * 4, 64);
+  const T = alignUp(B + (gelu && bias ? rows * 4 : 0), 64);
   const conv = kind.convertBuffer ? CONVERT_BYTES : 0;
   const base = slot.scratch(T + pool.threads * conv);
   if (base === undefined) throw new Error(`matmul: no room for ${T + pool.threads * conv} scratch bytes in memory ${slot.index}`);
 
+  if (gelu && bias) slot.f32.set(bias.subarray(0, rows), (base + B) >>> 2);
   for (let t0 = 0; t0 < n; t0 += nc) {
     const c = Math.min(nc, n - t0);
     slot.f32.set(x.subarray(t0 * cols, (t0 + c) * cols), (base + X) >>> 2);
@@ -62,9 +67,10 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
     } else {
       pool.run(slot, kind.fn, [w.ptr, cols, base + X, c, base + Y, rows, 0, 0], { ...split, at: 6 }, undefined, maxThreads);
     }
+    if (gelu) pool.run(slot, "bias_gelu", [base + Y, rows, bias ? base + B : 0, 0, 0], { at: 3, total: c, align: 1 }, undefined, small);
     const yo = (base + Y) >>> 2;
     y.set(slot.f32.subarray(yo, yo + c * rows), t0 * rows);
-    if (bias) {
+    if (bias && !gelu) {
       for (let t = t0; t < t0 + c; t++) {
         const o = t * rows;
         for (let r = 0; r < rows; r++) y[o + r] += bias[r];

@@ -2,11 +2,11 @@ import { UserError } from "../../errors.js";
 import { dequantize } from "../../formats/gguf/dequantize.js";
 import { ggmlRowBytes, ggmlTypeName, type GGMLType } from "../../formats/gguf/ggml-types.js";
 import { attentionJs } from "../attention-js.js";
-import type { AttentionArgs, Backend, WeightMatrix } from "../backend.js";
+import type { AttentionArgs, Backend, WeightMatrix, WeightOptions } from "../backend.js";
 import { siluMulInPlace } from "../elementwise.js";
 import { alignUp } from "./arena.js";
 import { attentionWasm } from "./attention-wasm.js";
-import { MATMUL_KINDS, REPACK_Q4_K } from "./kernel-abi.js";
+import { MANY_ROWS_KINDS, MATMUL_KINDS, REPACK_Q4_K } from "./kernel-abi.js";
 import { matmulWasm } from "./matmul.js";
 import { MAX_MEMORY_BYTES, MemorySlot, PAGE } from "./memory-slot.js";
 import { compileKernels, defaultPlatform } from "./platform.js";
@@ -66,7 +66,7 @@ export class WasmBackend implements Backend {
     return this.slots.length;
   }
 
-  async createWeight(type: GGMLType, rows: number, cols: number, fill: (dst: Uint8Array) => Promise<void> | void): Promise<WeightMatrix> {
+  async createWeight(type: GGMLType, rows: number, cols: number, fill: (dst: Uint8Array) => Promise<void> | void, opts?: WeightOptions): Promise<WeightMatrix> {
     const kind = MATMUL_KINDS[type];
     if (!kind) throw new UserError("unsupported", `the wasm backend has no kernels for tensor type ${ggmlTypeName(type)}`);
     if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(cols) && cols > 0)) {
@@ -90,13 +90,20 @@ export class WasmBackend implements Backend {
       if (kind.repack === REPACK_Q4_K) slot.kernels.repack_q4_k(ptr, rows, cols / 256, tmp);
       else slot.kernels.repack_rows(kind.repack, ptr, rows, cols / 32, tmp);
     }
-    const w: WasmWeight = { type, rows, cols, kind, slot: slot.index, ptr, rowBytes, owner: this };
+    const manyRows = opts?.manyRows ? MANY_ROWS_KINDS[type] : undefined;
+    const w: WasmWeight = { type, rows, cols, kind, ...(manyRows ? { manyRows } : {}), slot: slot.index, ptr, rowBytes, owner: this };
     return w;
   }
 
   matmul(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array {
     const ww = this.own(w);
     return matmulWasm(this.pool, this.slots[ww.slot], ww, x, n, bias, out);
+  }
+
+  /** gelu_tanh(x · Wᵀ + bias), the bias and GELU applied in the backend's memory on every thread. */
+  matmulGelu(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array {
+    const ww = this.own(w);
+    return matmulWasm(this.pool, this.slots[ww.slot], ww, x, n, bias, out, true);
   }
 
   siluMul(gate: Float32Array, up: Float32Array): Float32Array {

@@ -6,6 +6,8 @@ import type { MatmulKind } from "./kernel-abi.js";
 export interface WasmWeight extends WeightMatrix {
   readonly type: GGMLType;
   readonly kind: MatmulKind;
+  /** The kernel for products over many activation rows (weights created with `manyRows`), if any. */
+  readonly manyRows?: MatmulKind;
   /** Index of the memory (slot) that holds it. */
   readonly slot: number;
   /** Byte offset of row 0 in that memory. */

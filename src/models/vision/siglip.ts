@@ -110,11 +110,16 @@ function mlp(b: VitBlockWeights, c: VisionConfig, backend: Backend, h: Float32Ar
   const W = c.hidden;
   const out = new Float32Array(n * W);
   const chunk = opts.chunkRows ?? 1024;
-  const gelu = opts.numerics === "llamacpp" ? geluGgmlInPlace : geluTanhInPlace;
+  const llamacpp = opts.numerics === "llamacpp";
+  const gelu = llamacpp ? geluGgmlInPlace : geluTanhInPlace;
+  const up = new Float32Array(Math.min(chunk, n) * c.ffn);
   for (let r = 0; r < n; r += chunk) {
     const m = Math.min(chunk, n - r);
-    const up = gelu(linear(backend, b.fc1, h.subarray(r * W, (r + m) * W), m));
-    backend.matmul(b.fc2.w, up, m, b.fc2.b, out.subarray(r * W, (r + m) * W));
+    const x = h.subarray(r * W, (r + m) * W);
+    // the backend's fused product + GELU when it has one (llama.cpp's f16-table GELU stays in JS)
+    if (backend.matmulGelu && !llamacpp) backend.matmulGelu(b.fc1.w, x, m, b.fc1.b, up);
+    else gelu(backend.matmul(b.fc1.w, x, m, b.fc1.b, up).subarray(0, m * c.ffn));
+    backend.matmul(b.fc2.w, up.subarray(0, m * c.ffn), m, b.fc2.b, out.subarray(r * W, (r + m) * W));
   }
   return out;
 }

@@ -55,9 +55,10 @@ export interface VisionWeights {
 async function matrix(src: ModelSource, backend: Backend, name: string, rows: number, cols: number): Promise<WeightMatrix> {
   const t = requireTensor(src, name);
   try {
+    // every product of the tower and the resampler runs over a crop's patches at once
     return await backend.createWeight(t.type, rows, cols, async (dst) => {
       await t.source.read(t.offset, t.byteLength, dst);
-    });
+    }, { manyRows: true });
   } catch (e) {
     if (isUserError(e)) throw new UserError(e.code, `${src.name}: tensor "${name}": ${e.message}`, { cause: e });
     throw e;
