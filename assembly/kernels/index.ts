@@ -7,4 +7,4 @@ export { mm_q4_k, repack_q4_k, quant_q8_k4 } from "./mm-q4k";
 export { mm_f32, mm_f16, mm_bf16 } from "./mm-float";
 export { attention, silu_mul } from "./attention";
 export { stream_read } from "./stream";
-export { mm_q8_0_f32, bias_gelu } from "./vision";
+export { mm_q8_0_f32, bias_gelu, attention_rows16 } from "./vision";

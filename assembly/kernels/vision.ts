@@ -1,5 +1,5 @@
 import { F32, rows } from "./mm-float";
-import { f16 } from "./simd";
+import { f16, fma, hmaxF, hsum4f, hsumF } from "./simd";
 
 // Kernels for products over many activation rows (a vision tower: 1024 patches per crop) and their
 // epilogues. Separate from the LLM kernels so each side can be tuned on its own.
@@ -90,5 +90,168 @@ export function bias_gelu(y: usize, width: i32, b: usize, t0: i32, t1: i32): voi
       const p = row + (<usize>c << 2);
       store<f32>(p, gelu1(load<f32>(p) + (b != 0 ? load<f32>(b + (<usize>c << 2)) : 0)));
     }
+  }
+}
+
+// ---- attention over many query rows (a crop's patches attending to each other) --------------------
+
+/** Rows of one head per work item of attention_rows16. */
+const QB = 16;
+
+/** e^x for x <= 0 as attention.ts's expv (same operations, so the same results). */
+@inline function expNeg(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87.33654));
+  const fx = f32x4.floor(fma(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = fma(y, x, f32x4.splat(1.3981999507e-3));
+  y = fma(y, x, f32x4.splat(8.3334519073e-3));
+  y = fma(y, x, f32x4.splat(4.1665795894e-2));
+  y = fma(y, x, f32x4.splat(1.6666665459e-1));
+  y = fma(y, x, f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(fma(y, f32x4.mul(x, x), x), f32x4.splat(1));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  return f32x4.mul(y, e);
+}
+
+/** Softmax of one score row in place, normalised (as attention.ts: max, exp, Σ, then × 1/Σ). */
+@inline function softmaxRow(sc: usize, nKV: i32): void {
+  let mv = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= nKV; j += 4) mv = f32x4.max(mv, v128.load(sc + (<usize>j << 2)));
+  let m = hmaxF(mv);
+  for (; j < nKV; j++) m = max(m, load<f32>(sc + (<usize>j << 2)));
+  const ms = f32x4.splat(m);
+  let sv = f32x4.splat(0);
+  j = 0;
+  for (; j + 4 <= nKV; j += 4) {
+    const p = sc + (<usize>j << 2);
+    const e = expNeg(f32x4.sub(v128.load(p), ms));
+    v128.store(p, e);
+    sv = f32x4.add(sv, e);
+  }
+  let sum = hsumF(sv);
+  for (; j < nKV; j++) {
+    const p = sc + (<usize>j << 2);
+    const e = <f32>Math.exp(load<f32>(p) - m);
+    store<f32>(p, e);
+    sum += e;
+  }
+  const inv: f32 = 1 / sum;
+  const iv = f32x4.splat(inv);
+  j = 0;
+  for (; j + 4 <= nKV; j += 4) v128.store(sc + (<usize>j << 2), f32x4.mul(v128.load(sc + (<usize>j << 2)), iv));
+  for (; j < nKV; j++) store<f32>(sc + (<usize>j << 2), load<f32>(sc + (<usize>j << 2)) * inv);
+}
+
+/**
+ * Full (unmasked) attention, nHeads == nKVHeads, headDim a multiple of 8, no probabilities: the
+ * arithmetic of attention.ts (4x2 score blocks, the same softmax, values by tiles of 8 keys), with
+ * work items of 16 query rows of one head instead of 4, keys in tiles of 64: every key and value row
+ * is read from L2 once per 16 query rows instead of once per 4. Work item w: head w / ⌈nQ/16⌉, rows
+ * 16·(w % ⌈nQ/16⌉)... (a short last item repeats its last row and stores only its own rows).
+ * `scratch`: this thread's 16·nKV + 16·headDim floats.
+ */
+export function attention_rows16(q: usize, k: usize, v: usize, out: usize, nQ: i32, nKV: i32, nHeads: i32, headDim: i32,
+  qStride: i32, kvStride: i32, scale: f32, scratch: usize, w0: i32, w1: i32): void {
+  const nB = (nQ + QB - 1) / QB;
+  const kvs = <usize>kvStride << 2;
+  const qsb = <usize>qStride << 2;
+  const outStride = <usize>(nHeads * headDim) << 2;
+  const sRow = <usize>nKV << 2;
+  const hd = <usize>headDim << 2;
+  const accBase = scratch + QB * sRow;
+  const sv = f32x4.splat(scale);
+  for (let w = w0; w < w1; w++) {
+    const h = w / nB;
+    const i0 = (w % nB) * QB;
+    const nr = min(QB, nQ - i0);
+    const kb = k + (<usize>(h * headDim) << 2);
+    const vb = v + (<usize>(h * headDim) << 2);
+    const qh = q + (<usize>(h * headDim) << 2);
+    // scores, key tiles of 64 (in L1 while the 4 groups of 4 rows pass over them)
+    for (let jt = 0; jt < nKV; jt += 64) {
+      const je = min(jt + 64, nKV);
+      for (let g = 0; g < QB; g += 4) {
+        const qa = qh + <usize>min(i0 + g, nQ - 1) * qsb;
+        const qb = qh + <usize>min(i0 + g + 1, nQ - 1) * qsb;
+        const qc = qh + <usize>min(i0 + g + 2, nQ - 1) * qsb;
+        const qd = qh + <usize>min(i0 + g + 3, nQ - 1) * qsb;
+        const sA = scratch + <usize>g * sRow, sB = sA + sRow, sC = sB + sRow, sD = sC + sRow;
+        let j = jt;
+        for (; j + 2 <= je; j += 2) {
+          const k0 = kb + <usize>j * kvs, k1 = k0 + kvs;
+          let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0, a1 = a0, b1 = a0, c1 = a0, e1 = a0;
+          for (let d = 0; d < headDim; d += 4) {
+            const o = <usize>d << 2;
+            const x0 = v128.load(k0 + o), x1 = v128.load(k1 + o);
+            const ya = v128.load(qa + o), yb = v128.load(qb + o), yc = v128.load(qc + o), yd = v128.load(qd + o);
+            a0 = fma(ya, x0, a0); b0 = fma(yb, x0, b0); c0 = fma(yc, x0, c0); e0 = fma(yd, x0, e0);
+            a1 = fma(ya, x1, a1); b1 = fma(yb, x1, b1); c1 = fma(yc, x1, c1); e1 = fma(yd, x1, e1);
+          }
+          const s0 = f32x4.mul(hsum4f(a0, b0, c0, e0), sv), s1 = f32x4.mul(hsum4f(a1, b1, c1, e1), sv);
+          const o0 = <usize>j << 2, o1 = o0 + 4;
+          store<f32>(sA + o0, f32x4.extract_lane(s0, 0)); store<f32>(sA + o1, f32x4.extract_lane(s1, 0));
+          store<f32>(sB + o0, f32x4.extract_lane(s0, 1)); store<f32>(sB + o1, f32x4.extract_lane(s1, 1));
+          store<f32>(sC + o0, f32x4.extract_lane(s0, 2)); store<f32>(sC + o1, f32x4.extract_lane(s1, 2));
+          store<f32>(sD + o0, f32x4.extract_lane(s0, 3)); store<f32>(sD + o1, f32x4.extract_lane(s1, 3));
+        }
+        for (; j < je; j++) {
+          const k0 = kb + <usize>j * kvs;
+          let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0;
+          for (let d = 0; d < headDim; d += 4) {
+            const o = <usize>d << 2;
+            const x0 = v128.load(k0 + o);
+            a0 = fma(v128.load(qa + o), x0, a0); b0 = fma(v128.load(qb + o), x0, b0);
+            c0 = fma(v128.load(qc + o), x0, c0); e0 = fma(v128.load(qd + o), x0, e0);
+          }
+          const s0 = f32x4.mul(hsum4f(a0, b0, c0, e0), sv);
+          const o0 = <usize>j << 2;
+          store<f32>(sA + o0, f32x4.extract_lane(s0, 0));
+          store<f32>(sB + o0, f32x4.extract_lane(s0, 1));
+          store<f32>(sC + o0, f32x4.extract_lane(s0, 2));
+          store<f32>(sD + o0, f32x4.extract_lane(s0, 3));
+        }
+      }
+    }
+    const ng = (nr + 3) & ~3; // rows computed (groups of 4); rows past nr repeat row nQ-1
+    for (let r = 0; r < ng; r++) softmaxRow(scratch + <usize>r * sRow, nKV);
+    // values: tiles of 8 keys (in L1 while the groups pass), 8 output dims at a time, accumulated in
+    // this thread's buffer
+    for (let j0 = 0; j0 < nKV; j0 += 8) {
+      const j1 = min(j0 + 8, nKV);
+      for (let g = 0; g < ng; g += 4) {
+        const sA = scratch + <usize>g * sRow, sB = sA + sRow, sC = sB + sRow, sD = sC + sRow;
+        const oA = accBase + <usize>g * hd, oB = oA + hd, oC = oB + hd, oD = oC + hd;
+        for (let d = 0; d < headDim; d += 8) {
+          const od = <usize>d << 2;
+          let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+          if (j0 > 0) {
+            a0 = v128.load(oA + od); a1 = v128.load(oA + od, 16);
+            b0 = v128.load(oB + od); b1 = v128.load(oB + od, 16);
+            c0 = v128.load(oC + od); c1 = v128.load(oC + od, 16);
+            e0 = v128.load(oD + od); e1 = v128.load(oD + od, 16);
+          }
+          const vo = vb + od;
+          for (let jj = j0; jj < j1; jj++) {
+            const vj = vo + <usize>jj * kvs;
+            const x0 = v128.load(vj), x1 = v128.load(vj, 16);
+            const so = <usize>jj << 2;
+            const p0 = v128.load32_splat(sA + so), p1 = v128.load32_splat(sB + so);
+            const p2 = v128.load32_splat(sC + so), p3 = v128.load32_splat(sD + so);
+            a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
+            b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
+            c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
+            e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
+          }
+          v128.store(oA + od, a0); v128.store(oA + od, a1, 16);
+          v128.store(oB + od, b0); v128.store(oB + od, b1, 16);
+          v128.store(oC + od, c0); v128.store(oC + od, c1, 16);
+          v128.store(oD + od, e0); v128.store(oD + od, e1, 16);
+        }
+      }
+    }
+    for (let r = 0; r < nr; r++) memory.copy(out + <usize>(i0 + r) * outStride + (<usize>(h * headDim) << 2), accBase + <usize>r * hd, hd);
   }
 }

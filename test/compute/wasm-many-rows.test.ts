@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { attentionJs } from "../../src/compute/attention-js.js";
 import { geluTanhInPlace } from "../../src/compute/elementwise.js";
 import { JsBackend } from "../../src/compute/js/js-backend.js";
 import { createWasmBackend, type WasmBackend } from "../../src/compute/wasm/index.js";
@@ -67,5 +68,20 @@ describe("WasmBackend: manyRows weights and matmulGelu", () => {
     assert.ok(Math.abs(y[1]) < 1e-30 && !Number.isNaN(y[1]));
     assert.ok(Math.abs(y[2] - geluTanhInPlace(new Float32Array([3]))[0]) < 1e-6);
     assert.ok(Math.abs(y[3] - geluTanhInPlace(new Float32Array([-3]))[0]) < 1e-6);
+  });
+
+  it("full attention over many rows (16-row work items) = the 4-row kernel bit for bit, and the reference", () => {
+    for (const [nQ, nKV, heads, headDim] of [[37, 37, 3, 72], [64, 101, 2, 128], [16, 5, 1, 8]]) {
+      const width = heads * headDim;
+      const q = randoms(nQ * width, nQ), k = randoms(nKV * width, nKV + 1), v = randoms(nKV * width, nKV + 2);
+      const args = { q, k, v, nQ, nKV, nHeads: heads, nKVHeads: heads, headDim, scale: 1 / Math.sqrt(headDim) };
+      for (const be of [two, plain]) {
+        const fast = be.attention({ ...args });
+        // asking for the probabilities takes the 4-row kernel (same arithmetic)
+        const four = be.attention({ ...args, probs: new Float32Array(heads * nQ * nKV) });
+        assert.deepEqual(fast, four, `${nQ}x${nKV} ${heads}x${headDim}`);
+        assert.ok(relError(fast, attentionJs({ ...args })) < 1e-5);
+      }
+    }
   });
 });

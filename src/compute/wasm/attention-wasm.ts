@@ -44,7 +44,11 @@ export function attentionWasm(pool: ThreadPool, slot: MemorySlot, a: AttentionAr
   const QP = causal ? place(nQ * 4) : -1;
   const KP = causal ? place(nKV * 4) : -1;
   const M = a.keyMask ? place(nKV) : -1;
-  const scoreBytes = alignUp(4 * (nKV + headDim) * 4, 64); // per thread: 4 score rows, 4 output rows
+  // many query rows of full attention (a vision tower's patches): work items of 16 rows of one head
+  // (assembly/kernels/vision.ts), same arithmetic, keys and values read once per 16 rows instead of 4
+  const rows16 = !causal && !a.keyMask && !a.probs && nHeads === nKVHeads && headDim % 8 === 0 && nQ >= 16;
+  const rowsPerItem = rows16 ? 16 : 4;
+  const scoreBytes = alignUp(rowsPerItem * (nKV + headDim) * 4, 64); // per thread: score rows, output rows
   const S = place(threads * scoreBytes);
   const base = slot.scratch(size);
   if (base === undefined) return undefined;
@@ -67,9 +71,14 @@ export function attentionWasm(pool: ThreadPool, slot: MemorySlot, a: AttentionAr
     causal ? base + QP : 0, causal ? base + KP : 0, a.keyMask ? base + M : 0,
     nQ, nKV, nHeads, nKVHeads, headDim, qStride, kvStride, a.scale, 0, 0, 0,
   ];
-  const work = nKVHeads * Math.ceil((nHeads / nKVHeads) * nQ / 4); // blocks of 4 (query, head) rows per kv head
   const small = nHeads * nQ * nKV * headDim < PARALLEL_MIN_MACS ? 1 : Infinity;
-  pool.run(slot, "attention", args, { at: 17, total: work, align: 1 }, { at: 16, base: base + S, stride: scoreBytes }, small);
+  if (rows16) {
+    const args16 = [args[0], args[1], args[2], args[3], nQ, nKV, nHeads, headDim, qStride, kvStride, a.scale, 0, 0, 0];
+    pool.run(slot, "attention_rows16", args16, { at: 12, total: nHeads * Math.ceil(nQ / 16), align: 1 }, { at: 11, base: base + S, stride: scoreBytes }, small);
+  } else {
+    const work = nKVHeads * Math.ceil((nHeads / nKVHeads) * nQ / 4); // blocks of 4 (query, head) rows per kv head
+    pool.run(slot, "attention", args, { at: 17, total: work, align: 1 }, { at: 16, base: base + S, stride: scoreBytes }, small);
+  }
 
   if (outIn === undefined) out.set(slot.f32.subarray(oPtr >>> 2, (oPtr >>> 2) + nQ * width));
   if (a.probs) {

@@ -24,7 +24,7 @@ export const POOL_FUNCTIONS = [
   "mm_q4_0", "mm_q4_1", "mm_q5_0", "mm_q5_1", "mm_q8_0",
   "mm_q2_k", "mm_q3_k", "mm_q4_k", "mm_q5_k", "mm_q6_k",
   "stream_read", "silu_mul",
-  "mm_q8_0_f32", "bias_gelu",
+  "mm_q8_0_f32", "bias_gelu", "attention_rows16",
 ] as const;
 export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
