@@ -9,6 +9,31 @@ export interface LayerContext {
   readonly backend: Backend;
   readonly config: LlmConfig;
   readonly rope: Rope;
+  /** Reused work arrays (see ScratchArrays); without it every call allocates. */
+  readonly scratch?: ScratchArrays;
+}
+
+/**
+ * Work arrays by name, reused from call to call: a prefill makes tens of MB of intermediates per
+ * layer, and garbage arrays waiting for the collector would count in the process's peak memory.
+ * An array is valid until the next request of the same name.
+ */
+export class ScratchArrays {
+  private readonly arrays = new Map<string, Float32Array>();
+
+  get(name: string, length: number): Float32Array {
+    let a = this.arrays.get(name);
+    if (!a || a.length < length) {
+      a = new Float32Array(length);
+      this.arrays.set(name, a);
+    }
+    return a.length === length ? a : a.subarray(0, length);
+  }
+}
+
+/** A work array from ctx.scratch, or a new one. */
+export function work(ctx: LayerContext, name: string, length: number): Float32Array {
+  return ctx.scratch ? ctx.scratch.get(name, length) : new Float32Array(length);
 }
 
 /** Rows of one chunk: `n` rows of the residual stream (a view) at `positions`. */
@@ -29,7 +54,7 @@ function normHeads(ctx: LayerContext, x: Float32Array, n: number, nHeads: number
  */
 export function projectKeysValues(ctx: LayerContext, w: LayerWeights, c: Chunk, k: Float32Array, v: Float32Array): void {
   const { backend, config } = ctx;
-  const xn = rmsNorm(c.x, c.n, config.nEmbd, w.attnNorm, config.rmsEps, new Float32Array(c.x.length));
+  const xn = rmsNorm(c.x, c.n, config.nEmbd, w.attnNorm, config.rmsEps, work(ctx, "xn", c.x.length));
   backend.matmul(w.wk, xn, c.n, w.bk, k);
   normHeads(ctx, k, c.n, config.nKVHeads, w.kNorm);
   applyRope(ctx.rope, k, c.n, config.nKVHeads * config.headDim, config.nKVHeads, config.headDim, c.positions);
@@ -58,16 +83,16 @@ export function selfAttention(
 ): void {
   const { backend, config } = ctx;
   const { nEmbd, nHeads, nKVHeads, headDim } = config;
-  const xn = rmsNorm(c.x, c.n, nEmbd, w.attnNorm, config.rmsEps, new Float32Array(c.x.length));
-  const q = backend.matmul(w.wq, xn, c.n, w.bq);
+  const xn = rmsNorm(c.x, c.n, nEmbd, w.attnNorm, config.rmsEps, work(ctx, "xn", c.x.length));
+  const q = backend.matmul(w.wq, xn, c.n, w.bq, work(ctx, "q", c.n * w.wq.rows));
   normHeads(ctx, q, c.n, nHeads, w.qNorm);
   applyRope(ctx.rope, q, c.n, nHeads * headDim, nHeads, headDim, c.positions);
   const probs = onProbs ? new Float32Array(nHeads * c.n * kv.n) : undefined;
   const heads = backend.attention({
     q, k: kv.k, v: kv.v, nQ: c.n, nKV: kv.n, nHeads, nKVHeads, headDim,
-    scale: config.attentionScale, qPos: c.positions, kPos: kv.positions, probs,
+    scale: config.attentionScale, qPos: c.positions, kPos: kv.positions, probs, out: work(ctx, "heads", c.n * nHeads * headDim),
   });
   if (probs && onProbs) onProbs(probs, kv.positions);
-  const out = backend.matmul(w.wo, heads, c.n, w.bo);
+  const out = backend.matmul(w.wo, heads, c.n, w.bo, work(ctx, "out", c.n * w.wo.rows));
   addInPlace(c.x, out, config.residualScale);
 }

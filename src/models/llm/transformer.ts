@@ -1,7 +1,7 @@
 import { UserError } from "../../errors.js";
 import type { Backend } from "../../compute/backend.js";
 import { rmsNorm, scaleInPlace } from "../../compute/elementwise.js";
-import { projectKeysValues, selfAttention, type LayerContext } from "./attention.js";
+import { ScratchArrays, projectKeysValues, selfAttention, type LayerContext } from "./attention.js";
 import { feedForward } from "./feed-forward.js";
 import type { ForwardHooks } from "./hooks.js";
 import { LayerKvCache } from "./kv-cache.js";
@@ -30,6 +30,7 @@ export class Transformer implements LanguageModel {
       backend,
       config,
       rope: { dim: config.ropeDim, style: config.ropeStyle, base: config.ropeTheta, freqScale: config.ropeFreqScale, freqFactors: weights.ropeFreqs },
+      scratch: new ScratchArrays(),
     };
   }
 
