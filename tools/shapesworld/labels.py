@@ -1,0 +1,96 @@
+"""Dense training-only targets for the vision tower and the resampler (vectorised; computed from the scene).
+
+Per patch (at each patch centre): colour class, kind class, character class.
+Per resampler query: query k owns cell k of an 8 x 8 grid over its crop; an object belongs to the cell that holds
+its centre and gives that query its type, colour, word/number, sub-cell offset and box size. Every query also
+learns its own row and column. These make the 64 rows a readable map of the crop, so the language model only
+has to learn to look things up in it.
+"""
+import numpy as np
+import torch
+
+COLOR_RGB = {"red": (220, 30, 40), "green": (30, 160, 60), "blue": (30, 80, 220), "yellow": (240, 205, 20),
+             "purple": (140, 50, 190), "orange": (250, 125, 15)}
+COLORS = list(COLOR_RGB)
+KINDS = ["circle", "square", "triangle", "star", "diamond"]
+WORDS = ["CAT", "DOG", "SUN", "SKY", "CAR", "BUS", "HAT", "CUP", "PEN", "MAP",
+         "KEY", "BOX", "FOX", "OWL", "BEE", "EGG", "TOY", "ICE", "JAM", "ZOO"]
+CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+INK = (20, 20, 20)
+GLYPH_ADVANCE, GLYPH_W = 6, 5
+
+PATCH_CLASSES = (8, 7, 1 + len(CHARS))          # colour (0 bg, 7 ink), kind (6 text), character
+CELL = 8                                          # 8 x 8 cells = 64 queries
+SIZE_BINS = 32
+# type (0 none, 1-5 kinds, 6 word, 7 number), colour, text id (1-20 words, 21-120 numbers), row, col, dx, dy, w, h
+QUERY_CLASSES = (8, 7, 121, CELL, CELL, 8, 8, SIZE_BINS, SIZE_BINS)
+IGNORE = -100
+
+
+def text_class(t):
+    return 1 + WORDS.index(t["text"]) if t["kind"] == "word" else 21 + int(t["text"])
+
+
+def patch_labels(scene, pixels, hw, cmap, patch=14):
+    """[3, h*w] long: colour, kind, character at each patch centre of a crop (cmap: crop -> original)."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    H, W = pixels.shape[:2]
+    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
+    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
+    X, Y = np.meshgrid(xs, ys)
+    px = pixels[Y, X].astype(np.int64)                                   # [h, w, 3]
+    colour = np.zeros((h, w), np.int64)
+    kind = np.zeros((h, w), np.int64)
+    char = np.zeros((h, w), np.int64)
+    for i, name in enumerate(COLORS):
+        colour[(px == COLOR_RGB[name]).all(-1)] = i + 1
+    colour[(px == INK).all(-1)] = 7
+    for s in scene["shapes"]:
+        b = s["box"]
+        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (colour == COLORS.index(s["color"]) + 1)
+        kind[inside & (kind == 0)] = KINDS.index(s["kind"]) + 1
+    for t in scene["texts"]:
+        b = t["box"]
+        inside = (X >= b[0]) & (X < b[2]) & (Y >= b[1]) & (Y < b[3])
+        kind[inside] = 6
+        adv = GLYPH_ADVANCE * t["scale"]
+        ci = (X - b[0]) // adv
+        on_glyph = inside & ((X - b[0]) % adv < GLYPH_W * t["scale"]) & (ci < len(t["text"]))
+        idx = np.array([CHARS.index(c) + 1 for c in t["text"]] + [0])
+        char[on_glyph] = idx[np.clip(ci[on_glyph], 0, len(t["text"]))]
+    return torch.from_numpy(np.stack([colour, kind, char]).reshape(3, h * w))
+
+
+def query_labels(scene, hw, cmap, patch=14):
+    """[9, 64] long targets of the crop's 64 queries (IGNORE where a target does not apply)."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    cw, ch = w * patch, h * patch                                        # crop size in its own pixels
+    out = np.full((len(QUERY_CLASSES), CELL * CELL), IGNORE, np.int64)
+    out[0] = 0
+    out[3] = np.arange(CELL * CELL) // CELL
+    out[4] = np.arange(CELL * CELL) % CELL
+    objects = [("shape", s) for s in scene["shapes"]] + [("text", t) for t in scene["texts"]]
+    area = lambda o: (o[1]["box"][2] - o[1]["box"][0]) * (o[1]["box"][3] - o[1]["box"][1])
+    for kind, o in sorted(objects, key=area):                            # larger objects win a shared cell
+        b = o["box"]
+        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw                          # centre as a fraction of the crop
+        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
+        if not (0 <= fx < 1 and 0 <= fy < 1):
+            continue
+        gx, gy = fx * CELL, fy * CELL
+        k = int(gy) * CELL + int(gx)
+        if kind == "shape":
+            out[0, k] = KINDS.index(o["kind"]) + 1
+            out[1, k] = COLORS.index(o["color"]) + 1
+            out[2, k] = 0
+        else:
+            out[0, k] = 6 if o["kind"] == "word" else 7
+            out[1, k] = 0
+            out[2, k] = text_class(o)
+        out[5, k] = int((gx - int(gx)) * 8)
+        out[6, k] = int((gy - int(gy)) * 8)
+        out[7, k] = min(SIZE_BINS - 1, int((b[2] - b[0]) / sx / cw * SIZE_BINS))
+        out[8, k] = min(SIZE_BINS - 1, int((b[3] - b[1]) / sy / ch * SIZE_BINS))
+    return torch.from_numpy(out)

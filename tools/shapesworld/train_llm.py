@@ -1,0 +1,192 @@
+"""Stage 2: train the language model on the frozen vision tower + resampler of stage 1.
+
+    nice -n 19 python3 tools/shapesworld/train_llm.py --vision /tmp/sw/vision/ckpt.pt --run /tmp/sw/llm \
+        --data /tmp/sw/data --steps 6000
+
+The image rows of a scene are computed once (no gradient) the first time the scene comes up and kept in memory
+(float16), so later epochs cost only the language model. Each step: --images scenes, up to --questions of their
+questions each, the prompt exactly as inference builds it (ChatML, V4.5 image placeholder, thinking off).
+Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes; re-running resumes.
+"""
+import os
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import argparse
+import math
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import Encoder, corpus_texts, export, load_groups  # noqa: E402
+from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
+from slicing import crops_of  # noqa: E402
+from tokenizer import Tokenizer  # noqa: E402
+from packed import packed_encode  # noqa: E402
+import train as T  # noqa: E402
+
+
+class RowCache:
+    """Scene index -> (image rows [n_crops * 64, D] float16, slice grid), filled lazily."""
+
+    def __init__(self, model, groups, bf16):
+        self.model, self.groups, self.rows, self.bf16 = model, groups, {}, bf16
+
+    @torch.no_grad()
+    def get(self, i):
+        if i not in self.rows:
+            img = Image.open(self.groups[i]["image"]).convert("RGB")
+            crops, grid = crops_of(img)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                _, r = packed_encode(self.model, crops)
+            self.rows[i] = (r.half(), grid)
+        return self.rows[i]
+
+
+def make_batch(cache, groups, idx, enc, max_q, rng):
+    prefixes, rows = [], []
+    for i in idx:
+        r, grid = cache.get(i)
+        prefixes.append(enc.prefix(grid))
+        rows.append(r.float())
+    P = max(len(p) for p in prefixes)
+    pre = torch.zeros(len(idx), P, dtype=torch.long)
+    for b, p in enumerate(prefixes):
+        pre[b, : len(p)] = torch.tensor(p)
+    sufs, n_ans, group = [], [], []
+    for b, i in enumerate(idx):
+        qa = groups[i]["qa"]
+        for r in (rng.sample(qa, max_q) if len(qa) > max_q else qa):
+            ids, n = enc.suffix(r["question"], r["answer"])
+            sufs.append(ids)
+            n_ans.append(n)
+            group.append(b)
+    S = max(len(s) for s in sufs)
+    suf = torch.zeros(len(sufs), S, dtype=torch.long)
+    labels = torch.full((len(sufs), S), -100, dtype=torch.long)
+    for j, s in enumerate(sufs):
+        suf[j, : len(s)] = torch.tensor(s)
+        labels[j, len(s) - n_ans[j] - 1: len(s) - 1] = torch.tensor(s[len(s) - n_ans[j]:])
+    return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
+            "rows": torch.cat(rows), "suf": suf, "labels": labels, "group": torch.tensor(group)}
+
+
+def lm_loss(model, batch):
+    emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
+    kv = prefix_forward(model.llm, emb)
+    h = suffix_forward(model.llm, kv, batch["plen"], batch["group"], model.llm.model.embed_tokens(batch["suf"]))
+    sel = batch["labels"] != -100
+    return F.cross_entropy(model.llm.lm_head(h[sel]), batch["labels"][sel])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vision", required=True, help="stage-1 checkpoint (train_vision.py)")
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--train-count", type=int, default=20000)
+    ap.add_argument("--val-count", type=int, default=150)
+    ap.add_argument("--rounds", type=int, default=3, help="question rounds per scene in the training export")
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--images", type=int, default=16)
+    ap.add_argument("--questions", type=int, default=12, help="questions per scene per step (sampled)")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--merges", type=int, default=400)
+    ap.add_argument("--seed", type=int, default=21)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--bf16", type=int, default=1, help="bfloat16 autocast (fp32 master weights)")
+    ap.add_argument("--ckpt-minutes", type=float, default=3.0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train"), rounds=args.rounds))
+    val_groups = load_groups(*export("validation", args.val_count, os.path.join(args.data, "validation")))
+
+    tok_path = os.path.join(args.run, "bpe.json")
+    if os.path.exists(tok_path):
+        tok = Tokenizer.load(tok_path)
+    else:
+        tok = Tokenizer.train(corpus_texts(groups), args.merges)
+        tok.save(tok_path)
+    vck = torch.load(args.vision, weights_only=False)
+    cfg = Config(**vck["config"])
+    cfg.vocab = len(tok.tokens)
+    enc = Encoder(tok, cfg.query_num)
+    torch.manual_seed(args.seed)
+    model = MiniCPMV(cfg)
+    vis_state = {k: v for k, v in vck["model"].items() if k.startswith(("vpm.", "resampler."))}
+    model.load_state_dict(vis_state, strict=False)
+    for p in list(model.vpm.parameters()) + list(model.resampler.parameters()):
+        p.requires_grad_(False)
+    model.vpm.eval()
+    model.resampler.eval()
+    params = list(model.llm.parameters())
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98))
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        T.log(f"resumed at step {step}")
+    T.log(f"LLM {sum(p.numel() for p in params) / 1e6:.2f} M params, vocab {cfg.vocab}, {len(groups)} scenes, "
+          f"{sum(len(g['qa']) for g in groups)} questions")
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"model": model.state_dict(), "aux": None, "opt": opt.state_dict(), "step": step,
+                    "elapsed": time.time() - t_start + vck["elapsed"], "config": cfg.to_dict(), "stage": "llm",
+                    "vision_steps": vck["step"], "args": vars(args)}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    cache = RowCache(model, groups, bool(args.bf16))
+    rng = random.Random(args.seed)
+    per_epoch = len(groups) // args.images
+    t_start = time.time() - elapsed
+    last_ckpt = time.time()
+    losses = []
+    model.llm.train()
+    while step < args.steps:
+        epoch, k = divmod(step, per_epoch)
+        order = list(range(len(groups)))
+        random.Random(args.seed * 1000 + epoch).shuffle(order)
+        batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+            loss = lm_loss(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        losses.append(loss.item())
+        if step % 50 == 0:
+            el = time.time() - t_start
+            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} lr {lr:.1e} cached {len(cache.rows)} "
+                  f"{el / 60:.1f} min ({el / step:.2f} s/step)")
+            losses = []
+        if step % args.eval_every == 0 or step == args.steps:
+            T.log(f"validation @ {step}: {T.fmt(T.evaluate(model, val_groups, enc, show=6))}")
+            model.vpm.eval()
+            model.resampler.eval()
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+    save()
+    T.log(f"done: {step} steps, {(time.time() - t_start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

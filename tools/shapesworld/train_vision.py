@@ -1,0 +1,183 @@
+"""Stage 1: train the vision tower and the resampler alone, on dense targets (labels.py), from scratch.
+
+    nice -n 19 python3 tools/shapesworld/train_vision.py --run /tmp/sw/vision --data /tmp/sw/data --steps 1800
+
+Full crops exactly as the authors' processor makes them (overview + slices). Writes <run>/ckpt.pt (train.py's
+checkpoint format; the LLM part stays at its random init) every few minutes; re-running resumes.
+"""
+import os
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import export, load_groups  # noqa: E402
+from labels import IGNORE, PATCH_CLASSES, QUERY_CLASSES, patch_labels, query_labels  # noqa: E402
+from model import Config, MiniCPMV, sincos_2d  # noqa: E402
+from packed import packed_encode  # noqa: E402
+from slicing import crops_of  # noqa: E402
+
+QUERY_NAMES = ["type", "colour", "text", "row", "col", "dx", "dy", "w", "h"]
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+class DenseHeads(torch.nn.Module):
+    """Linear read-outs (training only, never exported): per patch and per resampler query."""
+
+    def __init__(self, d, D, bg_weight):
+        super().__init__()
+        self.bg_weight = bg_weight
+        self.patch = torch.nn.ModuleList(torch.nn.Linear(d, n) for n in PATCH_CLASSES)
+        self.query = torch.nn.ModuleList(torch.nn.Linear(D, n) for n in QUERY_CLASSES)
+
+    def _ce(self, logits, y, weighted):
+        if not weighted:
+            return F.cross_entropy(logits, y, ignore_index=IGNORE)
+        w = torch.where(y > 0, 1.0, self.bg_weight)
+        return (F.cross_entropy(logits, y, reduction="none") * w).sum() / w.sum()
+
+    def losses(self, x, r, patch_y, query_y):
+        lp = [self._ce(h(x), patch_y[i], True) for i, h in enumerate(self.patch)]
+        lq = [self._ce(h(r), query_y[i], i == 0) for i, h in enumerate(self.query)]
+        return lp, lq
+
+    @torch.no_grad()
+    def accuracy(self, x, r, patch_y, query_y):
+        """Per head: accuracy where the target is an object (patch heads: foreground; query heads: not IGNORE,
+        and for 'type' object cells only)."""
+        out = []
+        for i, h in enumerate(self.patch):
+            m = patch_y[i] > 0
+            out.append(float((h(x[m]).argmax(-1) == patch_y[i][m]).float().mean()) if m.any() else float("nan"))
+        obj = query_y[0] > 0
+        for i, h in enumerate(self.query):
+            m = obj & (query_y[i] != IGNORE)
+            out.append(float((h(r[m]).argmax(-1) == query_y[i][m]).float().mean()) if m.any() else float("nan"))
+        return out
+
+
+def load_example(g):
+    img = Image.open(g["image"]).convert("RGB")
+    crops, _, maps = crops_of(img, with_maps=True)
+    pixels = np.asarray(img)
+    py, qy = [], []
+    for t, cm in zip(crops, maps):
+        hw = (t.shape[1] // 14, t.shape[2] // 14)
+        py.append(patch_labels(g["scene"], pixels, hw, cm))
+        qy.append(query_labels(g["scene"], hw, cm))
+    return crops, py, qy
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--train-count", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=1800)
+    ap.add_argument("--images", type=int, default=6, help="images per step (all their crops)")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--bg-weight", type=float, default=0.2)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
+    ap.add_argument("--pos-init-scale", type=float, default=0.5, help="amplitude of the sin-cos position init")
+    ap.add_argument("--bf16", type=int, default=1, help="bfloat16 autocast (fp32 master weights); AMX CPUs run it "
+                    "~10x faster than fp32")
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--ckpt-minutes", type=float, default=3.0)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train")))
+    cfg = Config(**json.loads(args.config))
+    torch.manual_seed(args.seed)
+    model = MiniCPMV(cfg)
+    # The NaViT position table starts as a 2-D sin-cos map of its 70 x 70 grid (learned from there on): patches
+    # know where they are from the first step, which the randomly initialised table took hundreds of steps to learn.
+    g = cfg.pos_grid
+    table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
+    model.vpm.embeddings.position_embedding.weight.data.copy_(table * args.pos_init_scale)
+    heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
+    params = list(model.vpm.parameters()) + list(model.resampler.parameters()) + list(heads.parameters())
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98))
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        heads.load_state_dict(ck["dense_heads"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        log(f"resumed at step {step}")
+    n_vis = sum(p.numel() for p in list(model.vpm.parameters()) + list(model.resampler.parameters()))
+    log(f"vision + resampler {n_vis / 1e6:.2f} M params, {len(groups)} training images")
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"model": model.state_dict(), "dense_heads": heads.state_dict(), "opt": opt.state_dict(),
+                    "step": step, "elapsed": time.time() - t_start, "config": cfg.to_dict(),
+                    "stage": "vision", "args": vars(args)}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    per_epoch = len(groups) // args.images
+    t_start = time.time() - elapsed
+    last_ckpt = time.time()
+    stats = []
+    while step < args.steps:
+        epoch, k = divmod(step, per_epoch)
+        order = list(range(len(groups)))
+        random.Random(args.seed * 1000 + epoch).shuffle(order)
+        crops, py, qy = [], [], []
+        for i in order[k * args.images: (k + 1) * args.images]:
+            c, p, q = load_example(groups[i])
+            crops += c
+            py += p
+            qy += q
+        patch_y = torch.cat(py, dim=1)
+        query_y = torch.cat(qy, dim=1)
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+            x, r = packed_encode(model, crops)
+            lp, lq = heads.losses(x, r, patch_y, query_y)
+        loss = sum(lp) / len(lp) + sum(lq) / len(lq) * 2
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        if step % max(1, args.log_every // 5) == 0:
+            stats.append([loss.item()] + heads.accuracy(x.detach().float(), r.detach().float(), patch_y, query_y))
+        if step % args.log_every == 0 or step == args.steps:
+            m = np.nanmean(np.array(stats), axis=0)
+            el = time.time() - t_start
+            names = ["p.colour", "p.kind", "p.char"] + [f"q.{n}" for n in QUERY_NAMES]
+            log(f"step {step}/{args.steps} loss {m[0]:.3f} " + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[1:]))
+                + f" lr {lr:.1e} {el / 60:.1f} min ({el / step:.2f} s/step)")
+            stats = []
+        if time.time() - last_ckpt > args.ckpt_minutes * 60:
+            save()
+            last_ckpt = time.time()
+    save()
+    log(f"done: {step} steps, {(time.time() - t_start) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
