@@ -22,7 +22,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import export, load_groups  # noqa: E402
 from labels import IGNORE, PATCH_CLASSES, QUERY_CLASSES, patch_labels, query_labels  # noqa: E402
-from model import Config, MiniCPMV, sincos_2d  # noqa: E402
+from model import Config, MiniCPMV, sincos_1d, sincos_2d  # noqa: E402
 from packed import packed_encode  # noqa: E402
 from slicing import crops_of  # noqa: E402
 
@@ -68,6 +68,22 @@ class DenseHeads(torch.nn.Module):
         return out
 
 
+def cell_query_init(resampler, scale, n=8, grid=32):
+    """Queries = the resampler's own 2-D sin-cos key position of their cell's centre in a 32 x 32-patch crop, and
+    scaled-identity q/k projections: at step 0 each query already puts ~40-60% of its attention on its own cell
+    (1.6% when uniform), instead of having to discover the cell layout the dense targets ask for."""
+    D = resampler.D
+    centres = (np.arange(n) + 0.5) * grid / n - 0.5
+    q = [np.concatenate([sincos_1d(D // 2, np.array([centres[j]])), sincos_1d(D // 2, np.array([centres[i]]))], 1)[0]
+         for i in range(n) for j in range(n)]
+    with torch.no_grad():
+        resampler.query.copy_(torch.tensor(np.array(q), dtype=torch.float32))
+        w = resampler.attn.in_proj_weight
+        w[:D] = torch.eye(D) * scale
+        w[D:2 * D] = torch.eye(D) * scale
+        resampler.attn.in_proj_bias[: 2 * D].zero_()
+
+
 def load_example(g):
     img = Image.open(g["image"]).convert("RGB")
     crops, _, maps = crops_of(img, with_maps=True)
@@ -96,6 +112,7 @@ def main():
     ap.add_argument("--pos-init-scale", type=float, default=0.5, help="amplitude of the sin-cos position init")
     ap.add_argument("--bf16", type=int, default=1, help="bfloat16 autocast (fp32 master weights); AMX CPUs run it "
                     "~10x faster than fp32")
+    ap.add_argument("--query-init-scale", type=float, default=2.0, help="0: random queries (see cell_query_init)")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     args = ap.parse_args()
@@ -110,6 +127,8 @@ def main():
     g = cfg.pos_grid
     table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
     model.vpm.embeddings.position_embedding.weight.data.copy_(table * args.pos_init_scale)
+    if args.query_init_scale > 0:
+        cell_query_init(model.resampler, args.query_init_scale)
     heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
     params = list(model.vpm.parameters()) + list(model.resampler.parameters()) + list(heads.parameters())
     decay = [p for p in params if p.dim() >= 2]
