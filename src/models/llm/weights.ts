@@ -43,7 +43,7 @@ async function matrix(src: ModelSource, backend: Backend, name: string, rows: nu
     return await backend.createWeight(t.type, rows, cols, async (dst) => {
       if (dst.byteLength < t.byteLength) throw new Error(`${name}: backend buffer of ${dst.byteLength} bytes < ${t.byteLength}`);
       await t.source.read(t.offset, t.byteLength, dst);
-    });
+    }, { manyRows: true }); // prefill chunks are many rows: the backend may use its many-row kernels there
   } catch (e) {
     if (isUserError(e)) throw new UserError(e.code, `${src.name}: tensor "${name}": ${e.message}`, { cause: e });
     throw e;
