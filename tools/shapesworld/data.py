@@ -124,6 +124,19 @@ class Encoder:
         return ids + ans, len(ans)
 
 
+def suffix_tensors(sufs, n_ans):
+    """Right-padded suffix ids [m, S] and labels (-100 except the answer tokens: token t predicts t+1, so the
+    labels at positions len-n-1 .. len-2 are the last n tokens)."""
+    S = max(len(s) for s in sufs)
+    suf = torch.zeros(len(sufs), S, dtype=torch.long)
+    labels = torch.full((len(sufs), S), -100, dtype=torch.long)
+    for j, s in enumerate(sufs):
+        suf[j, : len(s)] = torch.tensor(s)
+        n = n_ans[j]
+        labels[j, len(s) - n - 1: len(s) - 1] = torch.tensor(s[len(s) - n:])
+    return suf, labels
+
+
 def build_batch(groups, enc, max_q=None, with_aux=False):
     """groups -> dict of tensors for one step (all questions of each image, or the first max_q)."""
     crops, prefixes, owners, aux = [], [], [], []
@@ -153,13 +166,6 @@ def build_batch(groups, enc, max_q=None, with_aux=False):
             labels_len.append(n_ans)
             group.append(gi)
             qas.append(r)
-    S = max(len(s) for s in sufs)
-    suf = torch.zeros(len(sufs), S, dtype=torch.long)
-    labels = torch.full((len(sufs), S), -100, dtype=torch.long)
-    for j, s in enumerate(sufs):
-        suf[j, : len(s)] = torch.tensor(s)
-        n = labels_len[j]
-        # token t predicts t+1: labels at positions len-n-1 .. len-2 are the answer tokens.
-        labels[j, len(s) - n - 1: len(s) - 1] = torch.tensor(s[len(s) - n:])
+    suf, labels = suffix_tensors(sufs, labels_len)
     return {"crops": crops, "pre": pre, "plen": plen, "img_pos": (bi, ti), "suf": suf, "labels": labels,
             "group": torch.tensor(group), "qa": qas, "aux": aux if len(aux) == len(crops) else None}

@@ -68,6 +68,21 @@ def is_correct(r, pred):
     return normalize(pred) == normalize(r["answer"])
 
 
+# ---------------------------------------------------------------- optimisation (shared by the trainers)
+
+def make_optimizer(params, lr):
+    """AdamW, weight decay 0.05 on matrices only (not on norms, biases, vectors)."""
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, 0.98))
+
+
+def lr_at(step, lr, warmup, steps, floor):
+    """Linear warm-up, then cosine decay to floor * lr at `steps`."""
+    return lr * min(1.0, (step + 1) / warmup) * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * step / steps)))
+
+
 # ---------------------------------------------------------------- model steps
 
 def cell_labels(labels, hw, q=64):
@@ -239,10 +254,7 @@ def main():
     model = MiniCPMV(cfg)
     aux_heads = AuxHeads(cfg.v_hidden, cfg.hidden, args.aux_cells, args.fg_weight) if args.aux > 0 else None
     params = list(model.parameters()) + (list(aux_heads.parameters()) if aux_heads else [])
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
+    opt = make_optimizer(params, args.lr)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
     if args.init_from and not os.path.exists(ckpt_path):
@@ -298,7 +310,7 @@ def main():
         epoch, k = divmod(step, per_epoch)
         idx = order(epoch)[k * args.images: (k + 1) * args.images]
         batch = build_batch([train_groups[i] for i in idx], enc, with_aux=aux_heads is not None)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        lr = lr_at(step, args.lr, args.warmup, args.steps, 0.1)
         for g in opt.param_groups:
             g["lr"] = lr
         loss, aux = forward_loss(model, batch, aux_heads)

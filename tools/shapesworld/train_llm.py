@@ -11,7 +11,6 @@ Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes;
 import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
-import math
 import random
 import sys
 import time
@@ -22,7 +21,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import Encoder, corpus_texts, export, load_groups  # noqa: E402
+from data import Encoder, corpus_texts, export, load_groups, suffix_tensors  # noqa: E402
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
@@ -65,12 +64,7 @@ def make_batch(cache, groups, idx, enc, max_q, rng):
             sufs.append(ids)
             n_ans.append(n)
             group.append(b)
-    S = max(len(s) for s in sufs)
-    suf = torch.zeros(len(sufs), S, dtype=torch.long)
-    labels = torch.full((len(sufs), S), -100, dtype=torch.long)
-    for j, s in enumerate(sufs):
-        suf[j, : len(s)] = torch.tensor(s)
-        labels[j, len(s) - n_ans[j] - 1: len(s) - 1] = torch.tensor(s[len(s) - n_ans[j]:])
+    suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
             "rows": torch.cat(rows), "suf": suf, "labels": labels, "group": torch.tensor(group)}
 
@@ -127,10 +121,7 @@ def main():
     model.vpm.eval()
     model.resampler.eval()
     params = list(model.llm.parameters())
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
+    opt = T.make_optimizer(params, args.lr)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
@@ -161,7 +152,7 @@ def main():
         order = list(range(len(groups)))
         random.Random(args.seed * 1000 + epoch).shuffle(order)
         batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
         for g in opt.param_groups:
             g["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):

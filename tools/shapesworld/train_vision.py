@@ -9,7 +9,6 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -25,12 +24,10 @@ from labels import IGNORE, PATCH_CLASSES, QUERY_CLASSES, patch_labels, query_lab
 from model import Config, MiniCPMV, sincos_1d, sincos_2d  # noqa: E402
 from packed import packed_encode  # noqa: E402
 from slicing import crops_of  # noqa: E402
+import train as T  # noqa: E402
 
 QUERY_NAMES = ["type", "colour", "text", "row", "col", "dx", "dy", "w", "h"]
 
-
-def log(*a):
-    print(time.strftime("%H:%M:%S"), *a, flush=True)
 
 
 class DenseHeads(torch.nn.Module):
@@ -131,10 +128,7 @@ def main():
         cell_query_init(model.resampler, args.query_init_scale)
     heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
     params = list(model.vpm.parameters()) + list(model.resampler.parameters()) + list(heads.parameters())
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98))
+    opt = T.make_optimizer(params, args.lr)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
@@ -143,9 +137,9 @@ def main():
         heads.load_state_dict(ck["dense_heads"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
-        log(f"resumed at step {step}")
+        T.log(f"resumed at step {step}")
     n_vis = sum(p.numel() for p in list(model.vpm.parameters()) + list(model.resampler.parameters()))
-    log(f"vision + resampler {n_vis / 1e6:.2f} M params, {len(groups)} training images")
+    T.log(f"vision + resampler {n_vis / 1e6:.2f} M params, {len(groups)} training images")
 
     def save():
         tmp = ckpt_path + ".tmp"
@@ -170,7 +164,7 @@ def main():
             qy += q
         patch_y = torch.cat(py, dim=1)
         query_y = torch.cat(qy, dim=1)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
         for g in opt.param_groups:
             g["lr"] = lr
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
@@ -188,14 +182,14 @@ def main():
             m = np.nanmean(np.array(stats), axis=0)
             el = time.time() - t_start
             names = ["p.colour", "p.kind", "p.char"] + [f"q.{n}" for n in QUERY_NAMES]
-            log(f"step {step}/{args.steps} loss {m[0]:.3f} " + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[1:]))
+            T.log(f"step {step}/{args.steps} loss {m[0]:.3f} " + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[1:]))
                 + f" lr {lr:.1e} {el / 60:.1f} min ({el / step:.2f} s/step)")
             stats = []
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
             save()
             last_ckpt = time.time()
     save()
-    log(f"done: {step} steps, {(time.time() - t_start) / 60:.1f} min")
+    T.log(f"done: {step} steps, {(time.time() - t_start) / 60:.1f} min")
 
 
 if __name__ == "__main__":
