@@ -5,7 +5,7 @@ import { fma, hsum4f, hmaxF, hsumF } from "./simd";
 // Work items are blocks of 4 (query, head) rows of one kv head (see attention()).
 
 /** e^x for x <= 0 (Cephes expf polynomial, ~1 ulp); -inf and very negative inputs give ~0. */
-@inline function expv(x: v128): v128 {
+@inline export function expv(x: v128): v128 {
   x = f32x4.max(x, f32x4.splat(-87.33654));
   const fx = f32x4.floor(fma(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
@@ -28,7 +28,7 @@ import { fma, hsum4f, hmaxF, hsumF } from "./simd";
 }
 
 /** Softmax in place over sc[0..nKV) (masked entries hold -inf); returns 1/Σ or 0 if all masked. */
-@inline function softmax(sc: usize, nKV: i32): f32 {
+@inline export function softmax(sc: usize, nKV: i32): f32 {
   let mv = f32x4.splat(-Infinity);
   let j = 0;
   for (; j + 4 <= nKV; j += 4) mv = f32x4.max(mv, v128.load(sc + (<usize>j << 2)));
@@ -223,7 +223,7 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
   store<f32>(sD + o, visible(iD, j, qPos, kPos, mask) ? f32x4.extract_lane(s, 3) : -Infinity);
 }
 
-@inline function scaleRow(p: usize, n: i32, s: f32): void {
+@inline export function scaleRow(p: usize, n: i32, s: f32): void {
   const sv = f32x4.splat(s);
   let j = 0;
   for (; j + 4 <= n; j += 4) v128.store(p + (<usize>j << 2), f32x4.mul(v128.load(p + (<usize>j << 2)), sv));

@@ -1,3 +1,4 @@
+import { scaleRow, softmax } from "./attention";
 import { F32, rows } from "./mm-float";
 import { f16, fma, hmaxF, hsum4f, hsumF } from "./simd";
 
@@ -98,53 +99,6 @@ export function bias_gelu(y: usize, width: i32, b: usize, t0: i32, t1: i32): voi
 /** Rows of one head per work item of attention_rows16. */
 const QB = 16;
 
-/** e^x for x <= 0 as attention.ts's expv (same operations, so the same results). */
-@inline function expNeg(x: v128): v128 {
-  x = f32x4.max(x, f32x4.splat(-87.33654));
-  const fx = f32x4.floor(fma(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
-  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = fma(y, x, f32x4.splat(1.3981999507e-3));
-  y = fma(y, x, f32x4.splat(8.3334519073e-3));
-  y = fma(y, x, f32x4.splat(4.1665795894e-2));
-  y = fma(y, x, f32x4.splat(1.6666665459e-1));
-  y = fma(y, x, f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(fma(y, f32x4.mul(x, x), x), f32x4.splat(1));
-  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
-  return f32x4.mul(y, e);
-}
-
-/** Softmax of one score row in place, normalised (as attention.ts: max, exp, Σ, then × 1/Σ). */
-@inline function softmaxRow(sc: usize, nKV: i32): void {
-  let mv = f32x4.splat(-Infinity);
-  let j = 0;
-  for (; j + 4 <= nKV; j += 4) mv = f32x4.max(mv, v128.load(sc + (<usize>j << 2)));
-  let m = hmaxF(mv);
-  for (; j < nKV; j++) m = max(m, load<f32>(sc + (<usize>j << 2)));
-  const ms = f32x4.splat(m);
-  let sv = f32x4.splat(0);
-  j = 0;
-  for (; j + 4 <= nKV; j += 4) {
-    const p = sc + (<usize>j << 2);
-    const e = expNeg(f32x4.sub(v128.load(p), ms));
-    v128.store(p, e);
-    sv = f32x4.add(sv, e);
-  }
-  let sum = hsumF(sv);
-  for (; j < nKV; j++) {
-    const p = sc + (<usize>j << 2);
-    const e = <f32>Math.exp(load<f32>(p) - m);
-    store<f32>(p, e);
-    sum += e;
-  }
-  const inv: f32 = 1 / sum;
-  const iv = f32x4.splat(inv);
-  j = 0;
-  for (; j + 4 <= nKV; j += 4) v128.store(sc + (<usize>j << 2), f32x4.mul(v128.load(sc + (<usize>j << 2)), iv));
-  for (; j < nKV; j++) store<f32>(sc + (<usize>j << 2), load<f32>(sc + (<usize>j << 2)) * inv);
-}
-
 /**
  * Full (unmasked) attention, nHeads == nKVHeads, headDim a multiple of 8, no probabilities: the
  * arithmetic of attention.ts (4x2 score blocks, the same softmax, values by tiles of 8 keys), with
@@ -161,7 +115,7 @@ export function attention_rows16(q: usize, k: usize, v: usize, out: usize, nQ: i
   const outStride = <usize>(nHeads * headDim) << 2;
   const sRow = <usize>nKV << 2;
   const hd = <usize>headDim << 2;
-  const accBase = scratch + QB * sRow;
+  const accBase = scratch + <usize>QB * sRow;
   const sv = f32x4.splat(scale);
   for (let w = w0; w < w1; w++) {
     const h = w / nB;
@@ -216,7 +170,10 @@ export function attention_rows16(q: usize, k: usize, v: usize, out: usize, nQ: i
       }
     }
     const ng = (nr + 3) & ~3; // rows computed (groups of 4); rows past nr repeat row nQ-1
-    for (let r = 0; r < ng; r++) softmaxRow(scratch + <usize>r * sRow, nKV);
+    for (let r = 0; r < ng; r++) {
+      const sc = scratch + <usize>r * sRow;
+      scaleRow(sc, nKV, softmax(sc, nKV)); // attention.ts's softmax: the same results as its kernel
+    }
     // values: tiles of 8 keys (in L1 while the groups pass), 8 output dims at a time, accumulated in
     // this thread's buffer
     for (let j0 = 0; j0 < nKV; j0 += 8) {
