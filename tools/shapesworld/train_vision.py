@@ -67,8 +67,9 @@ class DenseHeads(torch.nn.Module):
 
 def cell_query_init(resampler, scale, n=8, grid=32):
     """Queries = the resampler's own 2-D sin-cos key position of their cell's centre in a 32 x 32-patch crop, and
-    scaled-identity q/k projections: at step 0 each query already puts ~40-60% of its attention on its own cell
-    (1.6% when uniform), instead of having to discover the cell layout the dense targets ask for."""
+    scaled-identity q/k projections: at step 0 each query already puts ~56% of its attention on its own cell
+    (scale 2; 38% at scale 1.5; measured on random tower features; 1.6% when uniform), instead of having to
+    discover the cell layout the dense targets ask for."""
     D = resampler.D
     centres = (np.arange(n) + 0.5) * grid / n - 0.5
     q = [np.concatenate([sincos_1d(D // 2, np.array([centres[j]])), sincos_1d(D // 2, np.array([centres[i]]))], 1)[0]
