@@ -70,12 +70,19 @@ def is_correct(r, pred):
 
 # ---------------------------------------------------------------- optimisation (shared by the trainers)
 
-def make_optimizer(params, lr):
-    """AdamW, weight decay 0.05 on matrices only (not on norms, biases, vectors)."""
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
-                             lr=lr, betas=(0.9, 0.98))
+def make_optimizer(params, lr, faster=(), mult=1.0):
+    """AdamW, weight decay 0.05 on matrices only (not on norms, biases, vectors). `faster`: more parameters
+    whose learning rate is `mult` times the rest (set each step with set_lr)."""
+    groups = []
+    for ps, m in ((params, 1.0), (faster, mult)):
+        groups += [{"params": [p for p in ps if p.dim() >= 2], "weight_decay": 0.05, "lr_mult": m},
+                   {"params": [p for p in ps if p.dim() < 2], "weight_decay": 0.0, "lr_mult": m}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, betas=(0.9, 0.98))
+
+
+def set_lr(opt, lr):
+    for g in opt.param_groups:
+        g["lr"] = lr * g.get("lr_mult", 1.0)
 
 
 def lr_at(step, lr, warmup, steps, floor):
@@ -311,8 +318,7 @@ def main():
         idx = order(epoch)[k * args.images: (k + 1) * args.images]
         batch = build_batch([train_groups[i] for i in idx], enc, with_aux=aux_heads is not None)
         lr = lr_at(step, args.lr, args.warmup, args.steps, 0.1)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        set_lr(opt, lr)
         loss, aux = forward_loss(model, batch, aux_heads)
         total = loss if aux is None else loss + args.aux * aux
         opt.zero_grad(set_to_none=True)

@@ -83,6 +83,8 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--train-count", type=int, default=20000)
+    ap.add_argument("--scenes", type=int, default=0, help="train on the first N scenes only (0: all); their image "
+                    "rows are computed once, so fewer scenes = more of the budget for the language model")
     ap.add_argument("--val-count", type=int, default=150)
     ap.add_argument("--rounds", type=int, default=3, help="question rounds per scene in the training export")
     ap.add_argument("--steps", type=int, default=6000)
@@ -100,6 +102,8 @@ def main():
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train"), rounds=args.rounds))
+    if args.scenes:
+        groups = groups[:args.scenes]
     val_groups = load_groups(*export("validation", args.val_count, os.path.join(args.data, "validation")))
 
     tok_path = os.path.join(args.run, "bpe.json")
@@ -153,8 +157,7 @@ def main():
         random.Random(args.seed * 1000 + epoch).shuffle(order)
         batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        T.set_lr(opt, lr)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
             loss = lm_loss(model, batch)
         opt.zero_grad(set_to_none=True)

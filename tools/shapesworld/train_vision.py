@@ -1,6 +1,6 @@
-"""Stage 1: train the vision tower and the resampler alone, on dense targets (labels.py), from scratch.
+"""Stage 1: train the vision tower and the resampler alone, on dense targets (labels.py), from stage 0 (train_patches.py).
 
-    nice -n 19 python3 tools/shapesworld/train_vision.py --run /tmp/sw/vision --data /tmp/sw/data --steps 1800
+    python3 tools/shapesworld/train_vision.py --run /tmp/sw/vision --data /tmp/sw/data --init-from /tmp/sw/patches/ckpt.pt
 
 Full crops exactly as the authors' processor makes them (overview + slices). Writes <run>/ckpt.pt (train.py's
 checkpoint format; the LLM part stays at its random init) every few minutes; re-running resumes.
@@ -65,7 +65,7 @@ class DenseHeads(torch.nn.Module):
         return out
 
 
-def cell_query_init(resampler, scale, n=8, grid=32):
+def cell_query_init(resampler, scale, content_scale, n=8, grid=32):
     """Queries = the resampler's own 2-D sin-cos key position of their cell's centre in a 32 x 32-patch crop, and
     scaled-identity q/k projections: at step 0 each query already puts ~56% of its attention on its own cell
     (scale 2; 38% at scale 1.5; measured on random tower features; 1.6% when uniform), instead of having to
@@ -80,6 +80,10 @@ def cell_query_init(resampler, scale, n=8, grid=32):
         w[:D] = torch.eye(D) * scale
         w[D:2 * D] = torch.eye(D) * scale
         resampler.attn.in_proj_bias[: 2 * D].zero_()
+        # Keys are ln_kv(content) + position: a trained tower's content (unit variance per channel) drowned the
+        # position term and the queries never found their cells (own row/column ~25% after 150 steps); a smaller
+        # LN gain lets position lead at first (the gain is learned).
+        resampler.ln_kv.weight.fill_(content_scale)
 
 
 def load_example(g):
@@ -103,7 +107,11 @@ def main():
     ap.add_argument("--images", type=int, default=6, help="images per step (all their crops)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--resampler-lr-mult", type=float, default=1.0,
+                    help="learning rate of the resampler and its heads relative to --lr (a tower from stage 0 "
+                    "needs a gentler rate than the fresh resampler)")
     ap.add_argument("--bg-weight", type=float, default=0.2)
+    ap.add_argument("--query-weight", type=float, default=2.0, help="query-head losses relative to patch-head losses")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--config", default="{}", help="JSON overrides of model.Config")
@@ -111,6 +119,8 @@ def main():
     ap.add_argument("--bf16", type=int, default=1, help="bfloat16 autocast (fp32 master weights); AMX CPUs run it "
                     "~10x faster than fp32")
     ap.add_argument("--query-init-scale", type=float, default=2.0, help="0: random queries (see cell_query_init)")
+    ap.add_argument("--init-from", help="checkpoint of train_patches.py (stage 0) to start the tower from")
+    ap.add_argument("--content-init-scale", type=float, default=0.25, help="initial gain of the resampler's ln_kv")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     args = ap.parse_args()
@@ -125,11 +135,17 @@ def main():
     g = cfg.pos_grid
     table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
     model.vpm.embeddings.position_embedding.weight.data.copy_(table * args.pos_init_scale)
-    if args.query_init_scale > 0:
-        cell_query_init(model.resampler, args.query_init_scale)
     heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
-    params = list(model.vpm.parameters()) + list(model.resampler.parameters()) + list(heads.parameters())
-    opt = T.make_optimizer(params, args.lr)
+    if args.init_from:
+        init = torch.load(args.init_from, weights_only=False)
+        model.vpm.load_state_dict({k[4:]: v for k, v in init["model"].items() if k.startswith("vpm.")})
+        heads.patch.load_state_dict(init["patch_heads"])
+    if args.query_init_scale > 0:
+        cell_query_init(model.resampler, args.query_init_scale, args.content_init_scale)
+    tower = list(model.vpm.parameters()) + list(heads.patch.parameters())
+    rest = list(model.resampler.parameters()) + list(heads.query.parameters())
+    params = tower + rest
+    opt = T.make_optimizer(tower, args.lr, rest, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
@@ -166,12 +182,11 @@ def main():
         patch_y = torch.cat(py, dim=1)
         query_y = torch.cat(qy, dim=1)
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        T.set_lr(opt, lr)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
             x, r = packed_encode(model, crops)
             lp, lq = heads.losses(x, r, patch_y, query_y)
-        loss = sum(lp) / len(lp) + sum(lq) / len(lq) * 2
+        loss = sum(lp) / len(lp) + sum(lq) / len(lq) * args.query_weight
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
