@@ -273,9 +273,10 @@ def main():
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
-        if aux_heads is not None and "aux" in ck:
+        if aux_heads is not None and ck.get("aux"):
             aux_heads.load_state_dict(ck["aux"])
-        opt.load_state_dict(ck["opt"])
+        if not args.eval_only:  # (a train_llm.py run's optimizer holds the language model only)
+            opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck["elapsed"]
         log(f"resumed at step {step} ({elapsed / 60:.1f} min trained)")
     with open(os.path.join(args.run, "config.json"), "w") as f:
