@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import AUX_SIZES, Encoder, build_batch, corpus_texts, export, load_groups  # noqa: E402
-from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
+from model import Config, MiniCPMV, prefix_forward, sincos_2d, suffix_forward  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 
 TYPES = ["color", "shape", "count", "position", "relation", "reading", "yesno", "point", "box"]
@@ -78,6 +78,17 @@ def make_optimizer(params, lr, faster=(), mult=1.0):
         groups += [{"params": [p for p in ps if p.dim() >= 2], "weight_decay": 0.05, "lr_mult": m},
                    {"params": [p for p in ps if p.dim() < 2], "weight_decay": 0.0, "lr_mult": m}]
     return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, betas=(0.9, 0.98))
+
+
+def fresh_model(cfg, pos_init_scale):
+    """A new MiniCPMV whose NaViT position table starts as a 2-D sin-cos map of its grid x pos_init_scale (learned
+    from there on): patches know where they are from the first step, which a random table took hundreds of
+    steps to learn."""
+    model = MiniCPMV(cfg)
+    g = cfg.pos_grid
+    table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
+    model.vpm.embeddings.position_embedding.weight.data.copy_(table * pos_init_scale)
+    return model
 
 
 def set_lr(opt, lr):

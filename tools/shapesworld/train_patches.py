@@ -31,7 +31,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import export, load_groups  # noqa: E402
 from labels import PATCH_CLASSES, patch_labels  # noqa: E402
-from model import Config, MiniCPMV, navit_position_ids, sincos_2d  # noqa: E402
+from model import Config, navit_position_ids  # noqa: E402
 from slicing import crops_of  # noqa: E402
 import train as T  # noqa: E402
 
@@ -86,10 +86,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train")))
     cfg = Config(**json.loads(args.config))
-    model = MiniCPMV(cfg)
-    g = cfg.pos_grid
-    table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
-    model.vpm.embeddings.position_embedding.weight.data.copy_(table * args.pos_init_scale)
+    model = T.fresh_model(cfg, args.pos_init_scale)
     heads = torch.nn.ModuleList(torch.nn.Linear(cfg.v_hidden, n) for n in PATCH_CLASSES)
     if args.init:
         init = torch.load(args.init, weights_only=False)

@@ -21,7 +21,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import export, load_groups  # noqa: E402
 from labels import IGNORE, PATCH_CLASSES, QUERY_CLASSES, patch_labels, query_labels  # noqa: E402
-from model import Config, MiniCPMV, sincos_1d, sincos_2d  # noqa: E402
+from model import Config, sincos_1d  # noqa: E402
 from packed import packed_encode  # noqa: E402
 from slicing import crops_of  # noqa: E402
 import train as T  # noqa: E402
@@ -130,12 +130,7 @@ def main():
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train")))
     cfg = Config(**json.loads(args.config))
     torch.manual_seed(args.seed)
-    model = MiniCPMV(cfg)
-    # The NaViT position table starts as a 2-D sin-cos map of its 70 x 70 grid (learned from there on): patches
-    # know where they are from the first step, which the randomly initialised table took hundreds of steps to learn.
-    g = cfg.pos_grid
-    table = torch.from_numpy(sincos_2d(cfg.v_hidden, g, g)).reshape(g * g, cfg.v_hidden)
-    model.vpm.embeddings.position_embedding.weight.data.copy_(table * args.pos_init_scale)
+    model = T.fresh_model(cfg, args.pos_init_scale)
     heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
     if args.init_from:
         init = torch.load(args.init_from, weights_only=False)
