@@ -1,6 +1,6 @@
 import { scaleRow, softmax } from "./attention";
 import { F32, rows } from "./mm-float";
-import { f16, fma, hmaxF, hsum4f, hsumF } from "./simd";
+import { f16, fma, hsum4f } from "./simd";
 
 // Kernels for products over many activation rows (a vision tower: 1024 patches per crop) and their
 // epilogues. Separate from the LLM kernels so each side can be tuned on its own.

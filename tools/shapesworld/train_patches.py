@@ -77,7 +77,7 @@ def main():
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--init", help="continue from this checkpoint of train_patches.py (e.g. with a larger --k)")
     ap.add_argument("--all-patches", type=float, default=0.0,
-                    help="also supervise every other patch of the window, with this weight (background: x0.2)")
+                    help="also supervise all the window's patches, with this weight (background patches x0.2)")
     ap.add_argument("--stride", type=int, default=1, help="use every n-th foreground patch as a window centre")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -29,7 +29,6 @@ import train as T  # noqa: E402
 QUERY_NAMES = ["type", "colour", "text", "row", "col", "dx", "dy", "w", "h"]
 
 
-
 class DenseHeads(torch.nn.Module):
     """Linear read-outs (training only, never exported): per patch and per resampler query."""
 
