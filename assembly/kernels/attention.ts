@@ -94,9 +94,16 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
     const vb = v + (<usize>(kh * headDim) << 2);
     const sA = scores, sB = scores + sRow, sC = scores + 2 * sRow, sD = scores + 3 * sRow;
     const sv = f32x4.splat(scale);
+    // keys after the last one any of the 4 rows may see add nothing: stop there (a causal prefill skips
+    // about half); at least one key, so a row that sees none still gets its zero output below
+    let nK = nKV;
+    if (!plain) {
+      while (nK > 1 && !visible(iA, nK - 1, qPos, kPos, mask) && !visible(iB, nK - 1, qPos, kPos, mask) &&
+        !visible(iC, nK - 1, qPos, kPos, mask) && !visible(iD, nK - 1, qPos, kPos, mask)) nK--;
+    }
     // scores: 4 rows x 2 keys per step
     let j = 0;
-    for (; j + 2 <= nKV; j += 2) {
+    for (; j + 2 <= nK; j += 2) {
       const k0 = kb + <usize>j * kvs, k1 = k0 + kvs;
       let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0, a1 = a0, b1 = a0, c1 = a0, e1 = a0;
       for (let d = 0; d < d4; d += 4) {
@@ -116,7 +123,7 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
       storeScores(s0, j, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
       storeScores(s1, j + 1, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
     }
-    for (; j < nKV; j++) {
+    for (; j < nK; j++) {
       const k0 = kb + <usize>j * kvs;
       let a0 = f32x4.splat(0), b0 = a0, c0 = a0, e0 = a0;
       for (let d = 0; d < d4; d += 4) {
@@ -134,15 +141,15 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
       storeScores(s0, j, sA, sB, sC, sD, plain, iA, iB, iC, iD, qPos, kPos, mask);
     }
     // softmax, normalised in place so probs and the value sum use the same numbers
-    scaleRow(sA, nKV, softmax(sA, nKV));
-    if (nr > 1) scaleRow(sB, nKV, softmax(sB, nKV));
-    if (nr > 2) scaleRow(sC, nKV, softmax(sC, nKV));
-    if (nr > 3) scaleRow(sD, nKV, softmax(sD, nKV));
+    scaleRow(sA, nK, softmax(sA, nK));
+    if (nr > 1) scaleRow(sB, nK, softmax(sB, nK));
+    if (nr > 2) scaleRow(sC, nK, softmax(sC, nK));
+    if (nr > 3) scaleRow(sD, nK, softmax(sD, nK));
     if (probs != 0) {
-      memory.copy(probs + ((<usize>(hA * nQ + iA) * <usize>nKV) << 2), sA, sRow);
-      if (nr > 1) memory.copy(probs + ((<usize>(hB * nQ + iB) * <usize>nKV) << 2), sB, sRow);
-      if (nr > 2) memory.copy(probs + ((<usize>(hC * nQ + iC) * <usize>nKV) << 2), sC, sRow);
-      if (nr > 3) memory.copy(probs + ((<usize>(hD * nQ + iD) * <usize>nKV) << 2), sD, sRow);
+      copyProbs(probs + ((<usize>(hA * nQ + iA) * <usize>nKV) << 2), sA, nK, nKV);
+      if (nr > 1) copyProbs(probs + ((<usize>(hB * nQ + iB) * <usize>nKV) << 2), sB, nK, nKV);
+      if (nr > 2) copyProbs(probs + ((<usize>(hC * nQ + iC) * <usize>nKV) << 2), sC, nK, nKV);
+      if (nr > 3) copyProbs(probs + ((<usize>(hD * nQ + iD) * <usize>nKV) << 2), sD, nK, nKV);
     }
     // out[i, h, :] = Σ_j p[j] v[j]; a short block reads row A's scores for the missing rows
     const pB = nr > 1 ? sB : sA, pC = nr > 2 ? sC : sA, pD = nr > 3 ? sD : sA;
@@ -154,8 +161,8 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
     // keys in tiles of 8 (their rows stay in L1 however the rows are strided), 8 output dims at a time
     // accumulated in place in the output rows across tiles
     const d8 = headDim & ~7;
-    for (let j0 = 0; j0 < nKV; j0 += 8) {
-      const j1 = min(j0 + 8, nKV);
+    for (let j0 = 0; j0 < nK; j0 += 8) {
+      const j1 = min(j0 + 8, nK);
       for (let d = 0; d < d8; d += 8) {
         const od = <usize>d << 2;
         let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
@@ -187,16 +194,22 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
     let d = d8;
     for (; d < headDim; d++) {
       const od = <usize>d << 2;
-      store<f32>(oA + od, vdot(sA, vb + od, kvs, nKV));
-      if (nr > 1) store<f32>(oB + od, vdot(sB, vb + od, kvs, nKV));
-      if (nr > 2) store<f32>(oC + od, vdot(sC, vb + od, kvs, nKV));
-      if (nr > 3) store<f32>(oD + od, vdot(sD, vb + od, kvs, nKV));
+      store<f32>(oA + od, vdot(sA, vb + od, kvs, nK));
+      if (nr > 1) store<f32>(oB + od, vdot(sB, vb + od, kvs, nK));
+      if (nr > 2) store<f32>(oC + od, vdot(sC, vb + od, kvs, nK));
+      if (nr > 3) store<f32>(oD + od, vdot(sD, vb + od, kvs, nK));
     }
     memory.copy(out + <usize>iA * outStride + (<usize>(hA * headDim) << 2), oA, hd);
     if (nr > 1) memory.copy(out + <usize>iB * outStride + (<usize>(hB * headDim) << 2), oB, hd);
     if (nr > 2) memory.copy(out + <usize>iC * outStride + (<usize>(hC * headDim) << 2), oC, hd);
     if (nr > 3) memory.copy(out + <usize>iD * outStride + (<usize>(hD * headDim) << 2), oD, hd);
   }
+}
+
+/** A row of probabilities: the nK computed ones, zeros for the keys after them. */
+@inline function copyProbs(dst: usize, src: usize, nK: i32, nKV: i32): void {
+  memory.copy(dst, src, <usize>nK << 2);
+  memory.fill(dst + (<usize>nK << 2), 0, <usize>(nKV - nK) << 2);
 }
 
 /** Σ_j p[j] · v[j·stride] (one output element). */
