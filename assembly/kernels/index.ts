@@ -1,4 +1,5 @@
-export { quant_q8_32, quant_q8_k } from "./quantize";
+export { quant_q7_32, quant_q8_32, quant_q8_k } from "./quantize";
+export { mm_q8_0_u7 } from "./mm-q8-u7";
 export { repack_rows } from "./repack";
 export { mm_q4_0, mm_q4_1, mm_q5_0, mm_q5_1, mm_q8_0 } from "./mm-q32";
 export { heap_base } from "./heap";

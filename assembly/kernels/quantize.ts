@@ -62,3 +62,25 @@ export function quant_q8_k(x: usize, cols: i32, xq: usize, xd: usize, xb: usize,
     }
   }
 }
+
+/**
+ * Rows t0..t1 of x [n][cols] to q7_32 (mm-q8-u7.ts): per 32-element block d = amax / 63, q = round(x / d)
+ * in [-63, 63], stored as the unsigned byte q + 64. xi is not written.
+ */
+export function quant_q7_32(x: usize, cols: i32, xq: usize, xd: usize, xi: usize, t0: i32, t1: i32): void {
+  const nb = cols >> 5;
+  const off = i8x16.splat(64);
+  for (let t = t0; t < t1; t++) {
+    for (let b = 0; b < nb; b++) {
+      const p = x + ((<usize>(t * cols + b * 32)) << 2);
+      const amax = hmaxF(absmax16(p + 64, absmax16(p, f32x4.splat(0))));
+      const id = f32x4.splat(amax > 0 ? 63 / amax : 0);
+      const dst = xq + <usize>(t * cols + b * 32);
+      q16(p, id, dst);
+      q16(p + 64, id, dst + 16);
+      v128.store(dst, i8x16.add(v128.load(dst), off));
+      v128.store(dst + 16, i8x16.add(v128.load(dst + 16), off));
+      store<f32>(xd + (<usize>(t * nb + b) << 2), amax / 63);
+    }
+  }
+}

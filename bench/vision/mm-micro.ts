@@ -26,14 +26,14 @@ if (ops.includes("mm")) for (const t of types) {
   const type = GGMLType[t as keyof typeof GGMLType];
   for (const [rows, cols] of [[1152, 1152], [4304, 1152], [1152, 4304]]) {
     const realType = cols === 4304 && type === GGMLType.Q8_0 ? GGMLType.F16 : type;
-    const w = await be.createWeight(realType, rows, cols, fill(realType, rows, cols), { manyRows: true });
+    const w = await be.createWeight(realType, rows, cols, fill(realType, rows, cols), { manyRows: "float" });
     const out = new Float32Array(N * rows);
     const ms = time(() => be.matmul(w, x, N, undefined, out));
     console.log(`${t === "Q8_0" && realType !== type ? "F16(q8 file)" : t} ${rows}x${cols} n=${N}: ${ms.toFixed(0)} ms, ${(2 * rows * cols * N / ms / 1e6).toFixed(1)} GFLOP/s`);
   }
 }
 if (ops.includes("gelu")) {
-  const w = await be.createWeight(GGMLType.F16, 4304, 1152, fill(GGMLType.F16, 4304, 1152), { manyRows: true });
+  const w = await be.createWeight(GGMLType.F16, 4304, 1152, fill(GGMLType.F16, 4304, 1152), { manyRows: "float" });
   const b = new Float32Array(4304).map(() => rnd());
   const out = new Float32Array(N * 4304);
   const a = time(() => be.matmul(w, x, N, b, out));

@@ -18,10 +18,12 @@ export interface WeightMatrix {
 /** Hints for `createWeight`. */
 export interface WeightOptions {
   /**
-   * Products with this weight mostly run over many activation rows at once (a vision tower's patches):
-   * the backend may pick kernels for that case (e.g. float products on dequantized blocks).
+   * Products with this weight often run over many activation rows at once, and the backend may pick
+   * kernels for that case: "float" keeps them exact (float products on dequantized blocks; a vision
+   * tower, whose activations have outliers), "int7" trades the activations' 8th bit for speed (integer
+   * products against activations quantized to 7 bits per block; a language model's prefill).
    */
-  readonly manyRows?: boolean;
+  readonly manyRows?: "float" | "int7";
 }
 
 export interface AttentionArgs {

@@ -47,16 +47,19 @@ export function activationBlock(type: GGMLType): number {
   return type >= GGMLType.Q2_K ? 256 : 32;
 }
 
-/** x as the integer kernels see it: int8 per block with d = absmax / 127, rounded half to even. */
-export function quantizedActivations(x: Float32Array, block: number): Float32Array {
+/**
+ * x as the integer kernels see it: integers in [-levels, levels] per block with d = absmax / levels
+ * (127: int8; 63: the 7-bit activations of Q8_0's many-row kernel), rounded half to even.
+ */
+export function quantizedActivations(x: Float32Array, block: number, levels = 127): Float32Array {
   if (!block) return x;
   const f = Math.fround;
   const out = new Float32Array(x.length);
   for (let b = 0; b < x.length; b += block) {
     let amax = 0;
     for (let i = b; i < b + block; i++) amax = Math.max(amax, Math.abs(x[i]));
-    const d = f(amax / 127);
-    const id = amax > 0 ? f(127 / amax) : 0;
+    const d = f(amax / levels);
+    const id = amax > 0 ? f(levels / amax) : 0;
     for (let i = b; i < b + block; i++) {
       const v = f(x[i] * id);
       let q = Math.round(v);

@@ -5,10 +5,12 @@ import { geluTanhInPlace } from "../../src/compute/elementwise.js";
 import { JsBackend } from "../../src/compute/js/js-backend.js";
 import { createWasmBackend, type WasmBackend } from "../../src/compute/wasm/index.js";
 import { GGMLType, ggmlTypeName } from "../../src/formats/gguf/ggml-types.js";
-import { randoms, randomWeightBytes, relError } from "./wasm-helpers.js";
+import { quantizedActivations, randoms, randomWeightBytes, referenceMatmul, relError } from "./wasm-helpers.js";
 
-// Weights created with { manyRows: true } (the vision tower's): Q8_0 products over many activation rows
-// on dequantized blocks in f32 (as exact as the reference), and matmulGelu (fc1 + bias + GELU fused).
+// Weights created with { manyRows: "float" } (the vision tower's): Q8_0 products over many activation
+// rows on dequantized blocks in f32 (as exact as the reference); with "int7" (the language model's):
+// Q8_0 against 7-bit activations, exactly the products of the 7-bit-quantized activations; and
+// matmulGelu (fc1 + bias + GELU fused).
 const ROWS = 80;
 const COLS = 1152;
 
@@ -27,8 +29,8 @@ describe("WasmBackend: manyRows weights and matmulGelu", () => {
     it(`${ggmlTypeName(type)} manyRows: n = 3, 16, 70 match the f32 reference; both builds and thread counts agree`, async () => {
       const bytes = randomWeightBytes(type, ROWS, COLS, 77 + type);
       const ref = await js.createWeight(type, ROWS, COLS, (d) => d.set(bytes));
-      const w2 = await two.createWeight(type, ROWS, COLS, (d) => d.set(bytes), { manyRows: true });
-      const w1 = await plain.createWeight(type, ROWS, COLS, (d) => d.set(bytes), { manyRows: true });
+      const w2 = await two.createWeight(type, ROWS, COLS, (d) => d.set(bytes), { manyRows: "float" });
+      const w1 = await plain.createWeight(type, ROWS, COLS, (d) => d.set(bytes), { manyRows: "float" });
       const bias = randoms(ROWS, 5);
       for (const n of [3, 16, 70]) {
         const x = randoms(n * COLS, 100 + n);
@@ -44,9 +46,27 @@ describe("WasmBackend: manyRows weights and matmulGelu", () => {
     });
   }
 
+  it("Q8_0 int7 manyRows: from 16 rows on, the exact products of 7-bit activations; both builds and thread counts agree", async () => {
+    // 1157 columns' worth of blocks is not a multiple of 4 blocks: the kernel's tail runs too
+    for (const [rows, cols] of [[ROWS, COLS], [37, 1184]]) {
+      const bytes = randomWeightBytes(GGMLType.Q8_0, rows, cols, 5);
+      const w2 = await two.createWeight(GGMLType.Q8_0, rows, cols, (d) => d.set(bytes), { manyRows: "int7" });
+      const w1 = await plain.createWeight(GGMLType.Q8_0, rows, cols, (d) => d.set(bytes), { manyRows: "int7" });
+      for (const n of [16, 23, 70]) {
+        const x = randoms(n * cols, 200 + n);
+        const want = referenceMatmul(GGMLType.Q8_0, bytes, rows, cols, quantizedActivations(x, 32, 63), n);
+        assert.ok(relError(two.matmul(w2, x, n), want) < 1e-5, `n=${n}: rel error ${relError(two.matmul(w2, x, n), want)}`);
+        assert.ok(relError(plain.matmul(w1, x, n), want) < 1e-5, `SIMD128 build n=${n}`);
+        // and within 7-bit rounding of the float products
+        assert.ok(relError(two.matmul(w2, x, n), referenceMatmul(GGMLType.Q8_0, bytes, rows, cols, x, n)) < 2e-2);
+      }
+      assert.deepEqual(two.getRows(w2, [0, rows - 1]), await js.createWeight(GGMLType.Q8_0, rows, cols, (d) => d.set(bytes)).then((r) => js.getRows(r, [0, rows - 1])));
+    }
+  });
+
   it("matmulGelu = gelu_tanh(matmul + bias) within float rounding, with and without bias", async () => {
     const bytes = randomWeightBytes(GGMLType.F16, ROWS, COLS, 9);
-    const w = await two.createWeight(GGMLType.F16, ROWS, COLS, (d) => d.set(bytes), { manyRows: true });
+    const w = await two.createWeight(GGMLType.F16, ROWS, COLS, (d) => d.set(bytes), { manyRows: "float" });
     const n = 37;
     const x = randoms(n * COLS, 3);
     for (const bias of [randoms(ROWS, 4), undefined]) {

@@ -31,7 +31,7 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
   const quant = kind.act !== "f32";
   const nb = kind.act === "q8_k" || kind.act === "q8_k4" ? cols / 256 : cols / 32;
   // per block: i16[16] or i16[8] sums, or one i32 sum
-  const sumBytes = kind.act === "q8_k" ? 32 : kind.act === "q8_k4" ? 16 : 4;
+  const sumBytes = kind.act === "q8_k" ? 32 : kind.act === "q8_k4" ? 16 : kind.act === "q7_32" ? 0 : 4;
   const perRow = cols * 4 + (quant ? cols + nb * (4 + sumBytes) : 0) + rows * 4;
   let nc = Math.min(n, Math.max(1, Math.floor(CHUNK_BYTES / perRow)), Math.max(4, Math.floor(CHUNK_L2_BYTES / cols)));
   if (nc >= 4 && nc < n) nc &= ~3;
@@ -53,14 +53,16 @@ export function matmulWasm(pool: ThreadPool, slot: MemorySlot, w: WasmWeight, x:
     const c = Math.min(nc, n - t0);
     slot.f32.set(x.subarray(t0 * cols, (t0 + c) * cols), (base + X) >>> 2);
     const small = c * cols < PARALLEL_MIN_MACS ? 1 : Infinity;
-    if (kind.act === "q8_32") {
-      pool.run(slot, "quant_q8_32", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
+    if (kind.act === "q8_32" || kind.act === "q7_32") {
+      pool.run(slot, kind.act === "q8_32" ? "quant_q8_32" : "quant_q7_32", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
     } else if (kind.act === "q8_k" || kind.act === "q8_k4") {
       pool.run(slot, kind.act === "q8_k" ? "quant_q8_k" : "quant_q8_k4", [base + X, cols, base + XQ, base + XD, base + XS, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
     }
     const maxThreads = c * rows * cols < PARALLEL_MIN_MACS ? 1 : Infinity;
     const split = { total: rows, align: 16 };
-    if (quant) {
+    if (quant && conv) {
+      pool.run(slot, kind.fn, [w.ptr, nb, base + XQ, base + XD, base + XS, c, base + Y, rows, 0, 0, 0, conv], { ...split, at: 8 }, { at: 10, base: base + T, stride: conv }, maxThreads);
+    } else if (quant) {
       pool.run(slot, kind.fn, [w.ptr, nb, base + XQ, base + XD, base + XS, c, base + Y, rows, 0, 0], { ...split, at: 8 }, undefined, maxThreads);
     } else if (conv) {
       pool.run(slot, kind.fn, [w.ptr, cols, base + X, c, base + Y, rows, 0, 0, 0, conv], { ...split, at: 6 }, { at: 8, base: base + T, stride: conv }, maxThreads);

@@ -90,7 +90,7 @@ export class WasmBackend implements Backend {
       if (kind.repack === REPACK_Q4_K) slot.kernels.repack_q4_k(ptr, rows, cols / 256, tmp);
       else slot.kernels.repack_rows(kind.repack, ptr, rows, cols / 32, tmp);
     }
-    const manyRows = opts?.manyRows ? MANY_ROWS_KINDS[type] : undefined;
+    const manyRows = opts?.manyRows ? MANY_ROWS_KINDS[opts.manyRows][type] : undefined;
     const w: WasmWeight = { type, rows, cols, kind, ...(manyRows ? { manyRows } : {}), slot: slot.index, ptr, rowBytes, owner: this };
     return w;
   }

@@ -58,7 +58,7 @@ async function matrix(src: ModelSource, backend: Backend, name: string, rows: nu
     // every product of the tower and the resampler runs over a crop's patches at once
     return await backend.createWeight(t.type, rows, cols, async (dst) => {
       await t.source.read(t.offset, t.byteLength, dst);
-    }, { manyRows: true });
+    }, { manyRows: "float" });
   } catch (e) {
     if (isUserError(e)) throw new UserError(e.code, `${src.name}: tensor "${name}": ${e.message}`, { cause: e });
     throw e;
