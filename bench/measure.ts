@@ -89,7 +89,7 @@ function matmulPart(w: WeightMatrix, nVocab: number, nFF: number): string {
   return "matmul.attn_proj";
 }
 
-const REST = "rest (norms, RoPE, SiLU, residuals, JS glue)";
+const REST = "rest (norms, RoPE, residuals, JS glue; SiLU unless the backend fuses it into matmul.ffn)";
 
 /** Runs `run` `runs` times with the backend's ops timed (the instance methods are wrapped, then restored). */
 function profileOps(model: OpenedLanguageModel, runs: number, tokens: number, run: () => void): OpProfile {
@@ -97,7 +97,7 @@ function profileOps(model: OpenedLanguageModel, runs: number, tokens: number, ru
   const { nVocab, nFF } = model.config;
   const parts: Record<string, { ms: number; calls: number; bytes: number; flops: number }> = {};
   const originals = new Map<string, unknown>();
-  const wrap = (name: "matmul" | "attention" | "getRows", part: (args: unknown[]) => [string, number, number]) => {
+  const wrap = (name: "matmul" | "swiglu" | "attention" | "getRows", part: (args: unknown[]) => [string, number, number]) => {
     const f = be[name] as (...a: unknown[]) => unknown;
     originals.set(name, Object.prototype.hasOwnProperty.call(be, name) ? f : undefined);
     be[name] = (...args: unknown[]) => {
@@ -118,6 +118,14 @@ function profileOps(model: OpenedLanguageModel, runs: number, tokens: number, ru
     const n = a[2] as number;
     return [matmulPart(w, nVocab, nFF), ggmlRowBytes(w.type, w.cols) * w.rows, 2 * w.rows * w.cols * n];
   });
+  // a fused feed-forward block (the backend's swiglu) counts as its three products, SiLU included
+  if (typeof be.swiglu === "function") {
+    wrap("swiglu", (a) => {
+      const ws = a.slice(0, 3) as WeightMatrix[];
+      const n = a[4] as number;
+      return ["matmul.ffn", ws.reduce((s, w) => s + ggmlRowBytes(w.type, w.cols) * w.rows, 0), ws.reduce((s, w) => s + 2 * w.rows * w.cols * n, 0)];
+    });
+  }
   wrap("attention", () => ["attention", 0, 0]);
   wrap("getRows", () => ["embedding", 0, 0]);
   let total = 0;

@@ -73,6 +73,12 @@ export interface Backend {
    */
   matmulGelu?(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array;
 
+  /**
+   * Optional: the SwiGLU feed-forward block y[n, e] = down · (silu(gate · x) ⊙ up · x) in one call, its
+   * [n, nFF] hidden activations kept inside the backend. Model code falls back to matmul + siluMul.
+   */
+  swiglu?(gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, x: Float32Array, n: number, out?: Float32Array): Float32Array;
+
   /** Optional: gate = silu(gate) ⊙ up in place (SwiGLU); model code falls back to siluMulInPlace. */
   siluMul?(gate: Float32Array, up: Float32Array): Float32Array;
 

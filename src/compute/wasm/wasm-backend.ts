@@ -8,6 +8,7 @@ import { alignUp } from "./arena.js";
 import { attentionWasm } from "./attention-wasm.js";
 import { MANY_ROWS_KINDS, MATMUL_KINDS, REPACK_Q4_K } from "./kernel-abi.js";
 import { matmulWasm } from "./matmul.js";
+import { canFuseSwiglu, swigluWasm } from "./swiglu.js";
 import { MAX_MEMORY_BYTES, MemorySlot, PAGE } from "./memory-slot.js";
 import { compileKernels, defaultPlatform } from "./platform.js";
 import { ThreadPool } from "./pool.js";
@@ -104,6 +105,14 @@ export class WasmBackend implements Backend {
   matmulGelu(w: WeightMatrix, x: Float32Array, n: number, bias?: Float32Array, out?: Float32Array): Float32Array {
     const ww = this.own(w);
     return matmulWasm(this.pool, this.slots[ww.slot], ww, x, n, bias, out, true);
+  }
+
+  /** The SwiGLU block in the backend's memory (swiglu.ts), or as three products when the weights live in different memories. */
+  swiglu(gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, x: Float32Array, n: number, out?: Float32Array): Float32Array {
+    const g = this.own(gate), u = this.own(up), d = this.own(down);
+    if (canFuseSwiglu(g, u, d)) return swigluWasm(this.pool, this.slots[g.slot], g, u, d, x, n, out);
+    const h = this.siluMul(this.matmul(g, x, n), this.matmul(u, x, n));
+    return this.matmul(d, h, n, undefined, out);
   }
 
   siluMul(gate: Float32Array, up: Float32Array): Float32Array {
