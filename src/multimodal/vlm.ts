@@ -62,6 +62,11 @@ export class MiniCPMV {
   private readonly imageCache = new Map<string, CachedImage>();
   /** Last image layout (crops, grid) per conversation image, for tools that show or read it. */
   lastImages: PreprocessedImage[] = [];
+  /**
+   * MiniCPM-V's grounding markup (`<ref>`, `<box>`, `<point>`, `<quad>` and their closing tags): special
+   * tokens in its vocabularies, but part of an answer, so they appear in the generated text.
+   */
+  readonly markupTokens: ReadonlySet<number>;
 
   constructor(parts: VlmParts) {
     this.llm = parts.llm;
@@ -70,6 +75,8 @@ export class MiniCPMV {
     this.chatTemplate = parts.chatTemplate;
     this.name = parts.name;
     this.resolveImage = parts.resolveImage;
+    const markup = ["<ref>", "</ref>", "<box>", "</box>", "<quad>", "</quad>", "<point>", "</point>"];
+    this.markupTokens = new Set(markup.map((t) => this.tokenizer.tokenId(t)).filter((id) => id !== undefined));
     const d = this.vision.config.outDim;
     if (d !== this.llm.config.nEmbd) {
       throw new UserError("bad_file", `${this.name}: the vision projector outputs ${d}-wide rows but the language model expects ${this.llm.config.nEmbd}; the two files do not belong together`);
@@ -139,7 +146,7 @@ export class MiniCPMV {
     const layout = await this.prompt(messages, opts);
     const cache = this.llm.newCache();
     try {
-      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, opts);
+      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts });
     } finally {
       cache.dispose?.();
     }
@@ -169,6 +176,6 @@ export class VlmSession {
 
   async *send(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
     const layout = await this.vlm.prompt(messages, opts);
-    return yield* this.chat.turn(layout.segments, opts);
+    return yield* this.chat.turn(layout.segments, { renderTokens: this.vlm.markupTokens, ...opts });
   }
 }

@@ -31,6 +31,8 @@ export interface GenerateOptions {
   readonly constraint?: TokenConstraint;
   /** Render special tokens in the streamed text (default false: they are skipped). */
   readonly renderSpecial?: boolean;
+  /** Special tokens rendered even without renderSpecial (answer markup such as MiniCPM-V's `<box>`). */
+  readonly renderTokens?: ReadonlySet<number>;
   /** Called with (done, total) rows while the prompt is fed. */
   readonly onPrefillProgress?: (done: number, total: number) => void;
   /** Rows per prefill chunk. */
@@ -149,7 +151,7 @@ export async function* generate(
     opts.constraint?.accept(id);
     const isEnd = (!opts.ignoreEos && tokenizer.isEog(id)) || stopIds.has(id);
     if (isEnd) { finishReason = "stop"; break; }
-    const piece = tokenizer.tokenToPiece(id, opts.renderSpecial ?? false);
+    const piece = tokenizer.tokenToPiece(id, (opts.renderSpecial ?? false) || (opts.renderTokens?.has(id) ?? false));
     const delta = filter.push(decoder.decode(piece, { stream: true }));
     text += delta;
     yield { token: id, text: delta };

@@ -88,6 +88,7 @@ def main():
     ap.add_argument("--val-count", type=int, default=150)
     ap.add_argument("--rounds", type=int, default=3, help="question rounds per scene in the training export")
     ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--stop-at", type=int, default=0, help="stop after this step (the learning-rate schedule still spans --steps)")
     ap.add_argument("--images", type=int, default=16)
     ap.add_argument("--questions", type=int, default=12, help="questions per scene per step (sampled)")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -151,7 +152,8 @@ def main():
     last_ckpt = time.time()
     losses = []
     model.llm.train()
-    while step < args.steps:
+    last = min(args.steps, args.stop_at) if args.stop_at else args.steps
+    while step < last:
         epoch, k = divmod(step, per_epoch)
         order = list(range(len(groups)))
         random.Random(args.seed * 1000 + epoch).shuffle(order)
@@ -171,7 +173,7 @@ def main():
             T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} lr {lr:.1e} cached {len(cache.rows)} "
                   f"{el / 60:.1f} min ({el / step:.2f} s/step)")
             losses = []
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % args.eval_every == 0 or step == last:
             T.log(f"validation @ {step}: {T.fmt(T.evaluate(model, val_groups, enc, show=6))}")
             model.vpm.eval()
             model.resampler.eval()

@@ -79,7 +79,8 @@ export function generateScene(rng: Rng, opts: SceneOptions = {}): Scene {
   if (rng.chance(0.35)) textKinds.push("number");
   for (const kind of textKinds) {
     const text = kind === "word" ? rng.pick(WORDS) : String(rng.int(0, 99));
-    const scale = Math.max(2, Math.round((unit * rng.range(0.06, 0.09)) / 7));
+    // Glyphs 3-4 ViT patches tall once the canvas is resized to ~448² (smaller ones are unreadable at patch 14).
+    const scale = Math.max(2, Math.round((unit * rng.range(0.09, 0.12)) / 7));
     const tw = textWidth(text, scale);
     const th = textHeight(scale);
     const b = place(rng, width, height, taken, (x, y) => [x, y, x + tw, y + th], margin * 2);
