@@ -11,7 +11,7 @@ const CHUNK_L2_BYTES = 512 << 10;
 /** Per-thread buffer for F16/BF16 weight rows converted to f32 (prefill). */
 const CONVERT_BYTES = 128 << 10;
 /** Below this many multiply-adds a call is not worth waking the workers. */
-export const PARALLEL_MIN_MACS = 1 << 16;
+const PARALLEL_MIN_MACS = 1 << 16;
 
 /** The kernel for a product over n activation rows (the many-row one from MANY_ROWS_MIN rows on). */
 export function kindFor(w: WasmWeight, n: number): MatmulKind {
