@@ -71,7 +71,7 @@ export const MATMUL_KINDS: Readonly<Partial<Record<GGMLType, MatmulKind>>> = {
  * MANY_ROWS_MIN activation rows on. "float": Q8_0 rows dequantized by blocks into a per-thread buffer
  * and multiplied in f32 (assembly/kernels/vision.ts), exact (the reference backend's products) and
  * faster than the q8 integer kernel there. "int7": Q8_0 against 7-bit activations
- * (assembly/kernels/mm-q8-u7.ts), about 1.5x the float kernel's rate.
+ * (assembly/kernels/mm-q8-u7.ts), about 1.3x the float kernel's rate in a prefill profile.
  */
 export const MANY_ROWS_KINDS: Readonly<Record<"float" | "int7", Partial<Record<GGMLType, MatmulKind>>>> = {
   float: { [GGMLType.Q8_0]: { fn: "mm_q8_0_f32", act: "f32", repack: 4, convertBuffer: true } },
