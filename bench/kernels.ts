@@ -9,6 +9,8 @@
  *
  *   node --import tsx bench/kernels.ts [--json] [--threads 1,2] [--types Q4_0,Q4_K,Q8_0,F16]
  *                                      [--size 4096] [--n 64] [--reps 7] [--plain]
+ * Env COLD_BYTES: total bytes of the weight copies cycled through (default 160 MiB); COLD_BYTES=1 keeps one
+ * copy, cache-hot when small, to separate a kernel's arithmetic from its memory traffic.
  */
 import { parseArgs } from "node:util";
 import type { WeightMatrix } from "../src/compute/backend.js";
@@ -40,7 +42,7 @@ const TYPES = values.types!.split(",").map((t) => {
   return type;
 });
 /** Copies of each matrix rotate until this many bytes, so decode reads come from memory, not cache. */
-const COLD_BYTES = 160 << 20;
+const COLD_BYTES = process.env.COLD_BYTES ? Number(process.env.COLD_BYTES) : 160 << 20;
 const log = (s: string): void => void (values.json || console.error(s));
 
 /** Random blocks with sane f16 scales (no NaN, inf or subnormal), as fast as the bytes can be made. */

@@ -108,6 +108,15 @@ describe("WasmBackend.matmul", () => {
     }
   });
 
+  it("getRows reads every row of Q4_K, in interleaved groups of 4 and the 1-3 rows after them", async () => {
+    const type = GGMLType.Q4_K, rows = 39, cols = 768;
+    const bytes = randomWeightBytes(type, rows, cols, 5100);
+    const ref = await js.createWeight(type, rows, cols, (d) => d.set(bytes));
+    const w = await two.createWeight(type, rows, cols, (d) => d.set(bytes));
+    const ids = Array.from({ length: rows }, (_, i) => rows - 1 - i);
+    assert.deepEqual(two.getRows(w, ids), js.getRows(ref, ids));
+  });
+
   it("keeps serving calls after the workers park", async () => {
     const bytes = randomWeightBytes(GGMLType.Q8_0, ROWS, COLS, 6000);
     const w = await two.createWeight(GGMLType.Q8_0, ROWS, COLS, (d) => d.set(bytes));

@@ -4,6 +4,8 @@
  */
 import { REPACK_Q4_K } from "./kernel-abi.js";
 
+const Q4_K_BYTES = 144;
+
 const LAYOUT: Record<number, { min: boolean; high: boolean; quant: number }> = {
   0: { min: false, high: false, quant: 16 }, // Q4_0
   1: { min: true, high: false, quant: 16 }, // Q4_1
@@ -12,7 +14,7 @@ const LAYOUT: Record<number, { min: boolean; high: boolean; quant: number }> = {
   4: { min: false, high: false, quant: 32 }, // Q8_0
 };
 
-export function unpackRow(kind: number, src: Uint8Array, nb: number, dst = new Uint8Array(src.length)): Uint8Array {
+export function unpackRow(kind: number, src: Uint8Array, nb: number, dst: Uint8Array = new Uint8Array(src.length)): Uint8Array {
   if (kind === REPACK_Q4_K) return unpackQ4K(src, nb / 8, dst);
   const { min, high, quant } = LAYOUT[kind];
   const bs = 2 + (min ? 2 : 0) + (high ? 4 : 0) + quant;
@@ -49,6 +51,22 @@ export function unpackRow(kind: number, src: Uint8Array, nb: number, dst = new U
     dst.set(src.subarray(qOff + b * quant, qOff + (b + 1) * quant), p);
   }
   return dst;
+}
+
+/**
+ * Row `id` of a repacked weight of `rows` rows at `ptr` in `u8`, back in ggml's block order (into dst,
+ * rowBytes long). Q4_K also interleaves the super-blocks of each full group of 4 rows (mm-q4k.ts).
+ */
+export function readRow(kind: number, u8: Uint8Array, ptr: number, rows: number, rowBytes: number, nb: number, id: number, dst: Uint8Array): Uint8Array {
+  if (kind !== REPACK_Q4_K || id >= (rows & ~3)) return unpackRow(kind, u8.subarray(ptr + id * rowBytes, ptr + (id + 1) * rowBytes), nb, dst);
+  const nsb = nb / 8;
+  const row = new Uint8Array(rowBytes);
+  const base = ptr + (id & ~3) * rowBytes + (id & 3) * Q4_K_BYTES;
+  for (let sb = 0; sb < nsb; sb++) {
+    const at = base + sb * 4 * Q4_K_BYTES;
+    row.set(u8.subarray(at, at + Q4_K_BYTES), sb * Q4_K_BYTES);
+  }
+  return unpackQ4K(row, nsb, dst);
 }
 
 /** Q4_K: interleaved quants (assembly/kernels/mm-q4k.ts) back to ggml's order; nsb super-blocks. */

@@ -14,7 +14,7 @@ import { compileKernels, defaultPlatform } from "./platform.js";
 import { ThreadPool } from "./pool.js";
 import type { KernelBinaries, WorkerPort } from "./ports.js";
 import { relaxedSimdSupported } from "./relaxed-simd.js";
-import { unpackRow } from "./repack.js";
+import { readRow } from "./repack.js";
 import type { WasmWeight } from "./weight.js";
 
 /** Below this many elements siluMul runs on the calling thread only. */
@@ -86,8 +86,10 @@ export class WasmBackend implements Backend {
       throw e;
     }
     if (kind.repack !== undefined) {
-      const tmp = slot.scratch(rowBytes);
-      if (tmp === undefined) throw new Error(`createWeight: no scratch for a ${rowBytes}-byte row`);
+      // Q4_K interleaves groups of 4 rows (assembly/kernels/mm-q4k.ts)
+      const tmpBytes = kind.repack === REPACK_Q4_K ? 4 * rowBytes : rowBytes;
+      const tmp = slot.scratch(tmpBytes);
+      if (tmp === undefined) throw new Error(`createWeight: no scratch for ${tmpBytes} bytes of rows`);
       if (kind.repack === REPACK_Q4_K) slot.kernels.repack_q4_k(ptr, rows, cols / 256, tmp);
       else slot.kernels.repack_rows(kind.repack, ptr, rows, cols / 32, tmp);
     }
@@ -138,8 +140,7 @@ export class WasmBackend implements Backend {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!(Number.isInteger(id) && id >= 0 && id < rows)) throw new RangeError(`row ${id} out of range [0, ${rows})`);
-      const src = u8.subarray(ptr + id * rowBytes, ptr + (id + 1) * rowBytes);
-      const bytes = tmp ? unpackRow(kind.repack!, src, cols / 32, tmp) : src;
+      const bytes = tmp ? readRow(kind.repack!, u8, ptr, rows, rowBytes, cols / 32, id, tmp) : u8.subarray(ptr + id * rowBytes, ptr + (id + 1) * rowBytes);
       dequantize(type, bytes, cols, y.subarray(i * cols, (i + 1) * cols) as Float32Array<ArrayBuffer>);
     }
     return y;
