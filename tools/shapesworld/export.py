@@ -4,7 +4,10 @@
 
 LLM GGUF: arch `qwen3` + `tokenizer.ggml.*`. mmproj GGUF: the legacy MiniCPM-V layout (clip.projector_type
 resampler, minicpmv_version 6, ffn_up/ffn_down swapped as llama.cpp's converter writes them, resampler.proj
-transposed, resampler.pos_embed_k precomputed).
+transposed, resampler.pos_embed_k precomputed). The chat template (tokenizer.CHAT_TEMPLATE) always ends the
+generation prompt in the empty think block the model was trained behind, so llama-mtmd-cli reproduces the
+engine's prompt with `--jinja` (it renders templates with enable_thinking = true; without `--jinja` it uses its
+built-in ChatML, which no GGUF key can change).
 """
 import argparse
 import json

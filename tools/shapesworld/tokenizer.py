@@ -15,14 +15,18 @@ SPECIALS = [
     "<point>", "</point>", "<slice>", "</slice>", "<image_id>", "</image_id>", "<think>", "</think>",
 ]
 
-# Qwen3-style ChatML template; thinking is off unless enable_thinking is true (MiniCPM-V 4.5's default).
+# Qwen3-style ChatML template with thinking always off: the generation prompt always ends in the empty
+# think block `<think>\n\n</think>\n\n`, the only framing the model was trained on (MiniCPM-V 4.5's
+# thinking-off prompt). It deliberately ignores `enable_thinking`: llama.cpp's Jinja renderer passes
+# enable_thinking = true unless told otherwise (and llama-mtmd-cli cannot tell it otherwise), so a template
+# that honoured it would hand llama.cpp a thinking-on prompt (`<|im_start|>assistant\n` alone), on which this
+# model answers garbage. llama.cpp uses this template only with `--jinja`; without it, it falls back to its
+# built-in "chatml", which has no think block.
 CHAT_TEMPLATE = (
     "{%- for message in messages %}"
     "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
     "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
-    "{%- if not (enable_thinking is defined and enable_thinking) %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}"
-    "{%- endif %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n<think>\\n\\n</think>\\n\\n' }}{%- endif %}"
 )
 
 
