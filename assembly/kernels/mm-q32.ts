@@ -114,6 +114,7 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, ones
   const d0 = xd + <usize>t * xdRow;
   const i0 = xi + <usize>t * xdRow;
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const yo = y + ((<usize>t * <usize>ldy + <usize>r) << 2);
   for (let b = 0; b < full; b += 4) {
     let l0: v128, h0: v128, l1: v128, h1: v128, l2: v128, h2: v128, l3: v128, h3: v128;
     let sl0 = z8, sh0 = z8, sl1 = z8, sh1 = z8, sl2 = z8, sh2 = z8, sl3 = z8, sh3 = z8;
@@ -148,15 +149,19 @@ import { dot32p, dotS, f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, ones
     a0 = group(kind, x0 + xo, d0 + so, i0 + so, l0, h0, l1, h1, l2, h2, l3, h3,
       sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a0);
     if (four) {
+      // The stores of a lane into y (overwritten at the end) fence each row's loads: without them V8
+      // hoists all 32 activation loads of the four rows to the top and spills.
+      store<f32>(yo, f32x4.extract_lane(a0, 0));
       a1 = group(kind, x0 + cols + xo, d0 + xdRow + so, i0 + xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
         sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a1);
+      store<f32>(yo, f32x4.extract_lane(a1, 0));
       a2 = group(kind, x0 + 2 * cols + xo, d0 + 2 * xdRow + so, i0 + 2 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
         sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a2);
+      store<f32>(yo, f32x4.extract_lane(a2, 0));
       a3 = group(kind, x0 + 3 * cols + xo, d0 + 3 * xdRow + so, i0 + 3 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3,
         sl0, sh0, sl1, sh1, sl2, sh2, sl3, sh3, dw, mw, ones, a3);
     }
   }
-  const yo = y + ((<usize>t * <usize>ldy + <usize>r) << 2);
   if (four) {
     const s = hsum4f(a0, a1, a2, a3);
     const ys = <usize>ldy << 2;

@@ -62,6 +62,7 @@ import { f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, onesOf, widen1 } f
   const x0 = xq + <usize>t * cols;
   const d0 = xd + <usize>t * xdRow;
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  const yo = y + ((<usize>t * <usize>ldy + <usize>r) << 2);
   for (let b = 0; b < full; b += 4) {
     const q = qp + (<usize>b << 5);
     const l0 = v128.load(q), h0 = v128.load(q, 16), l1 = v128.load(q, 32), h1 = v128.load(q, 48);
@@ -71,12 +72,15 @@ import { f16, f16x4, fma, hsum4, hsum4f, hsumF, hsumI, mad16, onesOf, widen1 } f
     const xo = <usize>b << 5, so = <usize>b << 2;
     a0 = group(x0 + xo, d0 + so, l0, h0, l1, h1, l2, h2, l3, h3, dw, sw, ones, a0);
     if (four) {
+      // stores fence each row's loads (see mm-q32.ts)
+      store<f32>(yo, f32x4.extract_lane(a0, 0));
       a1 = group(x0 + cols + xo, d0 + xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3, dw, sw, ones, a1);
+      store<f32>(yo, f32x4.extract_lane(a1, 0));
       a2 = group(x0 + 2 * cols + xo, d0 + 2 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3, dw, sw, ones, a2);
+      store<f32>(yo, f32x4.extract_lane(a2, 0));
       a3 = group(x0 + 3 * cols + xo, d0 + 3 * xdRow + so, l0, h0, l1, h1, l2, h2, l3, h3, dw, sw, ones, a3);
     }
   }
-  const yo = y + ((<usize>t * <usize>ldy + <usize>r) << 2);
   if (four) {
     const s = hsum4f(a0, a1, a2, a3);
     const ys = <usize>ldy << 2;
