@@ -34,13 +34,16 @@ def _attend_each(q, k, v, spans, heads):
 
 def packed_encode(model, crops):
     """-> (patch features [sum h*w, d] in crop order, resampler rows [n_crops * Q, D])."""
-    vpm, rs, c = model.vpm, model.resampler, model.c
+    x, sizes = encode_patches(model, crops)
+    return x, resample(model, x, sizes)
+
+
+def encode_patches(model, crops):
+    """The vision tower alone: -> (patch features [sum h*w, d] in crop order, patch grid (h, w) per crop)."""
+    vpm, c = model.vpm, model.c
     p = c.patch
     sizes = [(t.shape[1] // p, t.shape[2] // p) for t in crops]
-    spans, n = [], 0
-    for h, w in sizes:
-        spans.append((n, n + h * w))
-        n += h * w
+    spans, n = _spans(sizes)
     n_pad = -(-n // ROUND) * ROUND
     X = torch.cat([patchify(t, p) for t in crops] + [crops[0].new_zeros(n_pad - n, 3 * p * p)])
     pos = torch.cat([navit_position_ids(h, w, c.pos_grid) for h, w in sizes] + [torch.zeros(n_pad - n, dtype=torch.long)])
@@ -54,7 +57,23 @@ def packed_encode(model, crops):
         x = x + a.out_proj(o)
         x = x + layer.mlp(layer.layer_norm2(x))
     x = vpm.post_layernorm(x)
+    return x[:n], sizes
 
+
+def _spans(sizes):
+    spans, n = [], 0
+    for h, w in sizes:
+        spans.append((n, n + h * w))
+        n += h * w
+    return spans, n
+
+
+def resample(model, x, sizes):
+    """The resampler over the patch features of crops of the given grids: -> rows [n_crops * Q, D]."""
+    rs = model.resampler
+    spans, n = _spans(sizes)
+    n_pad = -(-n // ROUND) * ROUND
+    x = torch.cat([x, x.new_zeros(n_pad - n, x.shape[1])])
     D = rs.D
     kv = rs.ln_kv(rs.kv_proj(x))
     P = torch.cat([rs.pos2d(h, w) for h, w in sizes] + [kv.new_zeros(n_pad - n, D)]).to(kv.dtype)
@@ -71,5 +90,4 @@ def packed_encode(model, crops):
         vh = V[s:e].view(e - s, heads, -1).transpose(0, 1)[None]
         rows.append(F.scaled_dot_product_attention(qh.to(kh.dtype), kh, vh)[0].transpose(0, 1).reshape(q.shape[0], D))
     r = rs.attn.out_proj(torch.cat(rows))
-    r = rs.ln_post(r) @ rs.proj
-    return x[:n], r
+    return rs.ln_post(r) @ rs.proj

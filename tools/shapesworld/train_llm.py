@@ -4,8 +4,10 @@
         --data /tmp/sw/data --steps 6000
 
 The image rows of a scene are computed once (no gradient) the first time the scene comes up and kept in memory
-(float16), so later epochs cost only the language model. Each step: --images scenes, up to --questions of their
-questions each, the prompt exactly as inference builds it (ChatML, V4.5 image placeholder, thinking off).
+(float16), so later epochs cost only the language model. With --resampler-lr-mult > 0 (a later stage, from
+--init), the tower's patch features are kept instead and the resampler is trained with the language model.
+Each step: --images scenes, up to --questions of their questions each, the prompt exactly as inference builds
+it (ChatML, V4.5 image placeholder, thinking off).
 Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes; re-running resumes.
 """
 import os
@@ -25,15 +27,16 @@ from data import Encoder, corpus_texts, export, load_groups, suffix_tensors  # n
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
-from packed import packed_encode  # noqa: E402
+from packed import encode_patches, packed_encode, resample  # noqa: E402
 import train as T  # noqa: E402
 
 
 class RowCache:
-    """Scene index -> (image rows [n_crops * 64, D] float16, slice grid), filled lazily."""
+    """Scene index -> (image rows [n_crops * 64, D] float16, slice grid), filled lazily; with `patches`, the
+    tower's patch features instead ([sum h*w, d] float16, crop grids, slice grid) for a trainable resampler."""
 
-    def __init__(self, model, groups, bf16):
-        self.model, self.groups, self.rows, self.bf16 = model, groups, {}, bf16
+    def __init__(self, model, groups, bf16, patches=False):
+        self.model, self.groups, self.rows, self.bf16, self.patches = model, groups, {}, bf16, patches
 
     @torch.no_grad()
     def get(self, i):
@@ -41,17 +44,28 @@ class RowCache:
             img = Image.open(self.groups[i]["image"]).convert("RGB")
             crops, grid = crops_of(img)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                _, r = packed_encode(self.model, crops)
-            self.rows[i] = (r.half(), grid)
+                if self.patches:
+                    x, sizes = encode_patches(self.model, crops)
+                    self.rows[i] = (x.half(), sizes, grid)
+                else:
+                    _, r = packed_encode(self.model, crops)
+                    self.rows[i] = (r.half(), grid)
         return self.rows[i]
 
 
+def image_rows(cache, idx):
+    """-> (image rows of the scenes idx, in order, [sum n_crops * 64, D], their slice grids)."""
+    got = [cache.get(i) for i in idx]
+    if not cache.patches:
+        return torch.cat([r.float() for r, _ in got]), [g for _, g in got]
+    x = torch.cat([p.float() for p, _, _ in got])
+    sizes = [s for _, ss, _ in got for s in ss]
+    return resample(cache.model, x, sizes), [g for _, _, g in got]
+
+
 def make_batch(cache, groups, idx, enc, max_q, rng):
-    prefixes, rows = [], []
-    for i in idx:
-        r, grid = cache.get(i)
-        prefixes.append(enc.prefix(grid))
-        rows.append(r.float())
+    all_rows, grids = image_rows(cache, idx)
+    prefixes = [enc.prefix(g) for g in grids]
     P = max(len(p) for p in prefixes)
     pre = torch.zeros(len(idx), P, dtype=torch.long)
     for b, p in enumerate(prefixes):
@@ -66,7 +80,7 @@ def make_batch(cache, groups, idx, enc, max_q, rng):
             group.append(b)
     suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
-            "rows": torch.cat(rows), "suf": suf, "labels": labels, "group": torch.tensor(group)}
+            "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group)}
 
 
 def lm_loss(model, batch):
@@ -99,6 +113,9 @@ def main():
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--bf16", type=int, default=1, help="bfloat16 autocast (fp32 master weights)")
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
+    ap.add_argument("--init", help="start from this stage-2 checkpoint (all weights; its bpe.json), fresh optimizer")
+    ap.add_argument("--resampler-lr-mult", type=float, default=0.0,
+                    help="> 0: train the resampler too, at this multiple of --lr (the tower stays frozen)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -108,6 +125,8 @@ def main():
     val_groups = load_groups(*export("validation", args.val_count, os.path.join(args.data, "validation")))
 
     tok_path = os.path.join(args.run, "bpe.json")
+    if args.init and not os.path.exists(tok_path):
+        Tokenizer.load(os.path.join(os.path.dirname(args.init), "bpe.json")).save(tok_path)
     if os.path.exists(tok_path):
         tok = Tokenizer.load(tok_path)
     else:
@@ -121,12 +140,20 @@ def main():
     model = MiniCPMV(cfg)
     vis_state = {k: v for k, v in vck["model"].items() if k.startswith(("vpm.", "resampler."))}
     model.load_state_dict(vis_state, strict=False)
-    for p in list(model.vpm.parameters()) + list(model.resampler.parameters()):
+    base_elapsed = vck["elapsed"]
+    if args.init:
+        ick = torch.load(args.init, weights_only=False)
+        model.load_state_dict(ick["model"])
+        base_elapsed = ick["elapsed"]
+        T.log(f"initialised from {args.init} (step {ick['step']})")
+    tune_rs = args.resampler_lr_mult > 0
+    for p in list(model.vpm.parameters()) + ([] if tune_rs else list(model.resampler.parameters())):
         p.requires_grad_(False)
     model.vpm.eval()
     model.resampler.eval()
     params = list(model.llm.parameters())
-    opt = T.make_optimizer(params, args.lr)
+    rs_params = list(model.resampler.parameters()) if tune_rs else []
+    opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
     if os.path.exists(ckpt_path):
@@ -141,11 +168,11 @@ def main():
     def save():
         tmp = ckpt_path + ".tmp"
         torch.save({"model": model.state_dict(), "aux": None, "opt": opt.state_dict(), "step": step,
-                    "elapsed": time.time() - t_start + vck["elapsed"], "config": cfg.to_dict(), "stage": "llm",
+                    "elapsed": time.time() - t_start + base_elapsed, "config": cfg.to_dict(), "stage": "llm",
                     "vision_steps": vck["step"], "args": vars(args)}, tmp)
         os.replace(tmp, ckpt_path)
 
-    cache = RowCache(model, groups, bool(args.bf16))
+    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs)
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t_start = time.time() - elapsed
@@ -164,7 +191,7 @@ def main():
             loss = lm_loss(model, batch)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        torch.nn.utils.clip_grad_norm_(params + rs_params, 1.0)
         opt.step()
         step += 1
         losses.append(loss.item())
