@@ -15,8 +15,8 @@ import { F16_UNBIAS, f16, f16raw, fma, hsum4, hsum4f, hsumF } from "./simd";
 //
 // Rows are also interleaved in groups of 4 (every full group 4g..4g+3; the last rows % 4 rows stay
 // plain): super-block sb of row 4g + j lives at w + 4g·rowBytes + (4·sb + j)·144. Decode reads the 4
-// rows of a group together, and as one sequential stream that runs ~16% faster than four short
-// streams rowBytes apart (the hardware prefetcher restarts on each). Work is split by rows in
+// rows of a group together, and as one sequential stream it ran at 6.3-6.6 GB/s against 5.6-5.9 for four
+// short streams rowBytes apart (the hardware prefetcher restarts on each). Work is split by rows in
 // multiples of 4 (16 in matmul.ts), so in a call over [r0, r1) the rows below r1 & ~3 are grouped.
 
 const BS: usize = 144;

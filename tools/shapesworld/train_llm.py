@@ -160,7 +160,8 @@ def main():
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        step, elapsed = ck["step"], ck["elapsed"]
+        # the saved figure includes the earlier stages' time (base_elapsed); this run's clock excludes it
+        step, elapsed = ck["step"], ck["elapsed"] - base_elapsed
         T.log(f"resumed at step {step}")
     T.log(f"LLM {sum(p.numel() for p in params) / 1e6:.2f} M params, vocab {cfg.vocab}, {len(groups)} scenes, "
           f"{sum(len(g['qa']) for g in groups)} questions")
