@@ -8,7 +8,7 @@ export interface KernelExports {
   heap_base(): number;
   quant_q8_32(x: number, cols: number, xq: number, xd: number, xi: number, t0: number, t1: number): void;
   quant_q8_k(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number): void;
-  quant_q8_k4(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number): void;
+  quant_q8_k4(x: number, cols: number, xq: number, xd: number, xb: number, t0: number, t1: number, n: number): void;
   repack_q4_k(w: number, rows: number, nsb: number, tmp: number): void;
   repack_rows(kind: number, w: number, rows: number, nb: number, tmp: number): void;
   attention(q: number, k: number, v: number, out: number, probs: number, qPos: number, kPos: number, mask: number,

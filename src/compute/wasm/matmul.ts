@@ -48,7 +48,8 @@ export function quantizeRows(pool: ThreadPool, slot: MemorySlot, kind: MatmulKin
   if (kind.act === "f32") return;
   const fn = kind.act === "q8_32" ? "quant_q8_32" : kind.act === "q7_32" ? "quant_q7_32" : kind.act === "q8_k" ? "quant_q8_k" : "quant_q8_k4";
   const small = c * cols < PARALLEL_MIN_MACS ? 1 : Infinity;
-  pool.run(slot, fn, [xPtr, cols, q.xq, q.xd, q.xs, 0, 0], { at: 5, total: c, align: 1 }, undefined, small);
+  // the last argument, the row count, tells quant_q8_k4 which rows form full groups of 4
+  pool.run(slot, fn, [xPtr, cols, q.xq, q.xd, q.xs, 0, 0, c], { at: 5, total: c, align: 1 }, undefined, small);
 }
 
 /**
