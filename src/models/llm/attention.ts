@@ -1,7 +1,7 @@
 import type { Backend } from "../../compute/backend.js";
 import { addInPlace, rmsNorm } from "../../compute/elementwise.js";
 import type { LlmConfig } from "./language-model.js";
-import { applyRope, type Rope } from "./rope.js";
+import { applyRope, type Rope, type RopeAngles } from "./rope.js";
 import type { LayerWeights } from "./weights.js";
 
 /** The model-wide pieces a layer function needs besides its own weights. */
@@ -43,22 +43,41 @@ export interface Chunk {
   readonly positions: Int32Array;
 }
 
+/**
+ * A chunk on its way through attention, with what its keys/values and its queries share, prepared once
+ * for all rows in flight (see attentionNorm): its rows after the attention RMSNorm and its RoPE angles.
+ */
+export interface AttentionChunk extends Chunk {
+  /** attn_norm(x) `[n, nEmbd]`. */
+  readonly xn: Float32Array;
+  /** ropeTable of `positions`. */
+  readonly angles: RopeAngles;
+}
+
+/**
+ * The attention RMSNorm of `n` rows, in the "xn" work array (the feed-forward reuses it after the
+ * attention). Every chunk's keys/values are computed before any chunk's queries, and no row changes
+ * in between, so one norm serves both.
+ */
+export function attentionNorm(ctx: LayerContext, w: LayerWeights, x: Float32Array, n: number): Float32Array {
+  return rmsNorm(x, n, ctx.config.nEmbd, w.attnNorm, ctx.config.rmsEps, work(ctx, "xn", x.length));
+}
+
 /** Per-head RMSNorm (qwen3's q_norm / k_norm): heads are contiguous rows of headDim values. */
 function normHeads(ctx: LayerContext, x: Float32Array, n: number, nHeads: number, weight: Float32Array | undefined): void {
   if (weight) rmsNorm(x, n * nHeads, ctx.config.headDim, weight, ctx.config.rmsEps);
 }
 
 /**
- * Keys and values of a chunk: k = RoPE(knorm(Wk·norm(x) + bk)), v = Wv·norm(x) + bv,
+ * Keys and values of a chunk: k = RoPE(knorm(Wk·xn + bk)), v = Wv·xn + bv (xn = norm(x)),
  * written into `k` and `v` (the cache rows reserved for the chunk).
  */
-export function projectKeysValues(ctx: LayerContext, w: LayerWeights, c: Chunk, k: Float32Array, v: Float32Array): void {
+export function projectKeysValues(ctx: LayerContext, w: LayerWeights, c: AttentionChunk, k: Float32Array, v: Float32Array): void {
   const { backend, config } = ctx;
-  const xn = rmsNorm(c.x, c.n, config.nEmbd, w.attnNorm, config.rmsEps, work(ctx, "xn", c.x.length));
-  backend.matmul(w.wk, xn, c.n, w.bk, k);
+  backend.matmul(w.wk, c.xn, c.n, w.bk, k);
   normHeads(ctx, k, c.n, config.nKVHeads, w.kNorm);
-  applyRope(ctx.rope, k, c.n, config.nKVHeads * config.headDim, config.nKVHeads, config.headDim, c.positions);
-  backend.matmul(w.wv, xn, c.n, w.bv, v);
+  applyRope(ctx.rope, k, c.n, config.nKVHeads * config.headDim, config.nKVHeads, config.headDim, c.positions, c.angles);
+  backend.matmul(w.wv, c.xn, c.n, w.bv, v);
 }
 
 /** The layer's cache rows every query of the chunk attends to (masked causally by position). */
@@ -71,22 +90,21 @@ export interface KeyValueRows {
 
 /**
  * Self-attention of a chunk over the cache, added to the residual stream in place:
- * x += residualScale · Wo·softmax(q·kᵀ·scale)·v, with q = RoPE(qnorm(Wq·norm(x) + bq)).
+ * x += residualScale · Wo·softmax(q·kᵀ·scale)·v, with q = RoPE(qnorm(Wq·xn + bq)).
  * `onProbs` receives the probabilities `[nHeads, n, kv.n]` when given.
  */
 export function selfAttention(
   ctx: LayerContext,
   w: LayerWeights,
-  c: Chunk,
+  c: AttentionChunk,
   kv: KeyValueRows,
   onProbs?: (probs: Float32Array, kvPositions: Int32Array) => void,
 ): void {
   const { backend, config } = ctx;
-  const { nEmbd, nHeads, nKVHeads, headDim } = config;
-  const xn = rmsNorm(c.x, c.n, nEmbd, w.attnNorm, config.rmsEps, work(ctx, "xn", c.x.length));
-  const q = backend.matmul(w.wq, xn, c.n, w.bq, work(ctx, "q", c.n * w.wq.rows));
+  const { nHeads, nKVHeads, headDim } = config;
+  const q = backend.matmul(w.wq, c.xn, c.n, w.bq, work(ctx, "q", c.n * w.wq.rows));
   normHeads(ctx, q, c.n, nHeads, w.qNorm);
-  applyRope(ctx.rope, q, c.n, nHeads * headDim, nHeads, headDim, c.positions);
+  applyRope(ctx.rope, q, c.n, nHeads * headDim, nHeads, headDim, c.positions, c.angles);
   const probs = onProbs ? new Float32Array(nHeads * c.n * kv.n) : undefined;
   const heads = backend.attention({
     q, k: kv.k, v: kv.v, nQ: c.n, nKV: kv.n, nHeads, nKVHeads, headDim,

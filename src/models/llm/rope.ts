@@ -30,28 +30,80 @@ export function ropeAngles(rope: Rope, pos: number, cos: Float32Array, sin: Floa
   }
 }
 
+/** cos/sin of the pair angles of consecutive rows, `[n, dim/2]` each (row t at positions[t]). */
+export interface RopeAngles {
+  readonly cos: Float32Array;
+  readonly sin: Float32Array;
+}
+
+export function ropeTable(rope: Rope, positions: ArrayLike<number>, n = positions.length): RopeAngles {
+  const half = rope.dim / 2;
+  const cos = new Float32Array(n * half);
+  const sin = new Float32Array(n * half);
+  for (let t = 0; t < n; t++) ropeAngles(rope, positions[t], cos.subarray(t * half, (t + 1) * half), sin.subarray(t * half, (t + 1) * half));
+  return { cos, sin };
+}
+
+/** Rows t in [start, start + n) of a table. */
+export function ropeTableRows(rope: Rope, angles: RopeAngles, start: number, n: number): RopeAngles {
+  const half = rope.dim / 2;
+  return { cos: angles.cos.subarray(start * half, (start + n) * half), sin: angles.sin.subarray(start * half, (start + n) * half) };
+}
+
+/**
+ * The angle table of the rows in flight, kept from layer to layer: their positions change only when a
+ * hook drops rows (or edits positions, hence the comparison of the values rather than the array).
+ */
+export class RopeTableCache {
+  private positions = new Int32Array(0);
+  private angles: RopeAngles | undefined;
+
+  constructor(private readonly rope: Rope) {}
+
+  of(positions: Int32Array): RopeAngles {
+    const same = this.angles !== undefined && positions.length === this.positions.length && positions.every((p, i) => p === this.positions[i]);
+    if (!same) {
+      this.positions = positions.slice();
+      this.angles = ropeTable(this.rope, positions);
+    }
+    return this.angles!;
+  }
+}
+
 /**
  * Rotates, in place, the first `rope.dim` values of each of `nHeads` heads in `n` rows of `x`
- * (row stride `stride`, head h at offset h·headDim), row t at position `positions[t]`.
+ * (row stride `stride`, head h at offset h·headDim), row t at position `positions[t]`; `angles`,
+ * if given, is their ropeTable.
  */
-export function applyRope(rope: Rope, x: Float32Array, n: number, stride: number, nHeads: number, headDim: number, positions: ArrayLike<number>): void {
+export function applyRope(
+  rope: Rope, x: Float32Array, n: number, stride: number, nHeads: number, headDim: number, positions: ArrayLike<number>,
+  angles = ropeTable(rope, positions, n),
+): void {
   const half = rope.dim / 2;
-  const cos = new Float32Array(half);
-  const sin = new Float32Array(half);
+  const { cos, sin } = angles;
   // "norm" pairs (2i, 2i+1); "neox" pairs (i, i + dim/2)
   const a = rope.style === "norm" ? 2 : 1;
   const b = rope.style === "norm" ? 1 : half;
   for (let t = 0; t < n; t++) {
-    ropeAngles(rope, positions[t], cos, sin);
-    for (let h = 0; h < nHeads; h++) {
-      const o = t * stride + h * headDim;
-      for (let i = 0; i < half; i++) {
-        const j0 = o + i * a;
-        const j1 = j0 + b;
-        const x0 = x[j0];
-        const x1 = x[j1];
-        x[j0] = x0 * cos[i] - x1 * sin[i];
-        x[j1] = x0 * sin[i] + x1 * cos[i];
+    const rowEnd = t * stride + nHeads * headDim;
+    // pair by pair, across the heads: one cos/sin load per pair, two heads per step with their loads
+    // before the stores (V8 re-checks the array after each store)
+    for (let i = 0; i < half; i++) {
+      const c = cos[t * half + i];
+      const s = sin[t * half + i];
+      let j = t * stride + i * a;
+      for (; j + headDim < rowEnd; j += 2 * headDim) {
+        const k = j + headDim;
+        const x0 = x[j], x1 = x[j + b], y0 = x[k], y1 = x[k + b];
+        x[j] = x0 * c - x1 * s;
+        x[j + b] = x0 * s + x1 * c;
+        x[k] = y0 * c - y1 * s;
+        x[k + b] = y0 * s + y1 * c;
+      }
+      if (j < rowEnd) {
+        const x0 = x[j], x1 = x[j + b];
+        x[j] = x0 * c - x1 * s;
+        x[j + b] = x0 * s + x1 * c;
       }
     }
   }

@@ -1,11 +1,12 @@
 import { UserError } from "../../errors.js";
 import type { Backend } from "../../compute/backend.js";
 import { rmsNorm, scaleInPlace } from "../../compute/elementwise.js";
-import { ScratchArrays, projectKeysValues, selfAttention, type LayerContext } from "./attention.js";
+import { ScratchArrays, attentionNorm, projectKeysValues, selfAttention, type AttentionChunk, type LayerContext } from "./attention.js";
 import { feedForward } from "./feed-forward.js";
 import type { ForwardHooks } from "./hooks.js";
 import { LayerKvCache } from "./kv-cache.js";
 import type { ForwardInput, ForwardOptions, ForwardResult, KvCache, LanguageModel, LlmConfig } from "./language-model.js";
+import { RopeTableCache, ropeTableRows } from "./rope.js";
 import { applyRowEdit, forChunks, layerState, type Rows } from "./rows.js";
 import type { LlmWeights } from "./weights.js";
 
@@ -70,8 +71,9 @@ export class Transformer implements LanguageModel {
 
     let rows: Rows = { hidden: input0.hidden, n: input0.n, positions };
     rows = applyRowEdit(rows, c.nEmbd, hooks.beforeLayers?.(layerState(-1, rows)), "beforeLayers");
+    const ropeTables = new RopeTableCache(this.ctx.rope);
     for (let l = 0; l < c.nLayers; l++) {
-      this.attentionLayer(l, rows, cache, chunk, hooks);
+      this.attentionLayer(l, rows, cache, chunk, hooks, ropeTables);
       rows = applyRowEdit(rows, c.nEmbd, hooks.afterAttention?.(layerState(l, rows)), `afterAttention(${l})`);
       const w = this.weights.layers[l];
       const r = rows;
@@ -86,17 +88,25 @@ export class Transformer implements LanguageModel {
     if (this.ownsBackend) await this.backend.dispose();
   }
 
-  /** One layer's attention for all rows in flight: first every chunk's keys/values into the cache, then every chunk's queries. */
-  private attentionLayer(l: number, rows: Rows, cache: LayerKvCache, chunk: number, hooks: ForwardHooks): void {
+  /**
+   * One layer's attention for all rows in flight: first every chunk's keys/values into the cache, then
+   * every chunk's queries; both from one attention norm of the rows and one RoPE table of their positions.
+   */
+  private attentionLayer(l: number, rows: Rows, cache: LayerKvCache, chunk: number, hooks: ForwardHooks, ropeTables: RopeTableCache): void {
     const w = this.weights.layers[l];
     const width = cache.width;
+    const e = this.config.nEmbd;
+    const xn = attentionNorm(this.ctx, w, rows.hidden, rows.n);
+    const angles = ropeTables.of(rows.positions);
+    const chunkAt = (s: number, m: number): AttentionChunk =>
+      ({ ...this.chunkOf(rows, s, m), xn: xn.subarray(s * e, (s + m) * e), angles: ropeTableRows(this.ctx.rope, angles, s, m) });
     const slot = cache.append(l, rows.n, rows.positions);
     forChunks(rows.n, chunk, (s, m) =>
-      projectKeysValues(this.ctx, w, this.chunkOf(rows, s, m), slot.k.subarray(s * width, (s + m) * width), slot.v.subarray(s * width, (s + m) * width)));
+      projectKeysValues(this.ctx, w, chunkAt(s, m), slot.k.subarray(s * width, (s + m) * width), slot.v.subarray(s * width, (s + m) * width)));
     const kv = { k: cache.keys(l), v: cache.values(l), positions: cache.positions(l), n: cache.length(l) };
     const wants = hooks.attention !== undefined && (hooks.wantsAttention ? hooks.wantsAttention(l) : true);
     forChunks(rows.n, chunk, (s, m) => {
-      const part = this.chunkOf(rows, s, m);
+      const part = chunkAt(s, m);
       selfAttention(this.ctx, w, part, kv, wants
         ? (probs, kvPositions) => hooks.attention!(l, probs, m, kv.n, { qStart: s, qPositions: part.positions, kvPositions })
         : undefined);
