@@ -29,9 +29,9 @@ $PY tools/shapesworld/train_vision.py --run $RUNS/vision --data $DATA --init-fro
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --run $RUNS/llm --data $DATA --scenes 4000 \
   --steps 2000 --stop-at "${STOP_AT:-2000}" --images 16 --questions 12 --lr 2e-3 --warmup 100 --eval-every 1000 --seed 21
 # 2b. The resampler trained with the language model on the frozen tower's patch features (the shipped model
-#     is the checkpoint at step 672 of this 1400-step schedule; STOP3_AT=0 runs it to the end).
+#     is this 1400-step schedule run to the end; STOP3_AT=N stops after step N).
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm/ckpt.pt --run $RUNS/llm3 --data $DATA \
-  --scenes 4000 --steps 1400 --stop-at "${STOP3_AT:-672}" --images 16 --questions 12 --lr 1e-3 --warmup 50 \
+  --scenes 4000 --steps 1400 --stop-at "${STOP3_AT:-0}" --images 16 --questions 12 --lr 1e-3 --warmup 50 \
   --resampler-lr-mult 0.5 --eval-every 700 --seed 22
 # 3. Held-out test accuracy (500 test images, PyTorch) and export.
 $PY tools/shapesworld/train.py --run $RUNS/llm3 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
