@@ -38,8 +38,9 @@ def packed_encode(model, crops):
     return x, resample(model, x, sizes)
 
 
-def encode_patches(model, crops):
-    """The vision tower alone: -> (patch features [sum h*w, d] in crop order, patch grid (h, w) per crop)."""
+def encode_patches(model, crops, stop=None):
+    """The vision tower alone: -> (patch features [sum h*w, d] in crop order, patch grid (h, w) per crop).
+    With `stop` = k: the residual stream entering block k instead (finish_patches runs the rest)."""
     vpm, c = model.vpm, model.c
     p = c.patch
     sizes = [(t.shape[1] // p, t.shape[2] // p) for t in crops]
@@ -49,15 +50,30 @@ def encode_patches(model, crops):
     pos = torch.cat([navit_position_ids(h, w, c.pos_grid) for h, w in sizes] + [torch.zeros(n_pad - n, dtype=torch.long)])
     conv = vpm.embeddings.patch_embedding
     x = F.linear(X, conv.weight.view(conv.weight.shape[0], -1), conv.bias) + vpm.embeddings.position_embedding(pos)
-    for layer in vpm.encoder.layers:
+    layers = vpm.encoder.layers
+    k = len(layers) if stop is None else stop
+    x = _blocks(layers[:k], x, spans, n_pad - n)
+    return (x[:n] if stop is not None else vpm.post_layernorm(x)[:n]), sizes
+
+
+def finish_patches(model, x, sizes, start):
+    """Tower blocks start.. and the post-LayerNorm over a residual stream from encode_patches(stop=start)."""
+    spans, n = _spans(sizes)
+    n_pad = -(-n // ROUND) * ROUND
+    x = torch.cat([x, x.new_zeros(n_pad - n, x.shape[1])])
+    x = _blocks(model.vpm.encoder.layers[start:], x, spans, n_pad - n)
+    return model.vpm.post_layernorm(x)[:n]
+
+
+def _blocks(layers, x, spans, pad):
+    for layer in layers:
         a = layer.self_attn
         hdn = layer.layer_norm1(x)
         o = _attend_each(a.q_proj(hdn), a.k_proj(hdn), a.v_proj(hdn), spans, a.heads)
-        o = torch.cat(o + [hdn.new_zeros(n_pad - n, hdn.shape[1])])
+        o = torch.cat(o + [hdn.new_zeros(pad, hdn.shape[1])])
         x = x + a.out_proj(o)
         x = x + layer.mlp(layer.layer_norm2(x))
-    x = vpm.post_layernorm(x)
-    return x[:n], sizes
+    return x
 
 
 def _spans(sizes):

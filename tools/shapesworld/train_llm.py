@@ -5,7 +5,9 @@
 
 The image rows of a scene are computed once (no gradient) the first time the scene comes up and kept in memory
 (float16), so later epochs cost only the language model. With --resampler-lr-mult > 0 (a later stage, from
---init), the tower's patch features are kept instead and the resampler is trained with the language model.
+--init), the tower's patch features are kept instead and the resampler is trained with the language model;
+with --tower-blocks K too, the features entering the tower's last K blocks are kept and those blocks train
+(at the resampler's learning rate).
 Each step: --images scenes, up to --questions of their questions each, the prompt exactly as inference builds
 it (ChatML, V4.5 image placeholder, thinking off).
 Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes; re-running resumes.
@@ -27,16 +29,17 @@ from data import Encoder, corpus_texts, export, load_groups, suffix_tensors  # n
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
-from packed import encode_patches, packed_encode, resample  # noqa: E402
+from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
 import train as T  # noqa: E402
 
 
 class RowCache:
     """Scene index -> (image rows [n_crops * 64, D] float16, slice grid), filled lazily; with `patches`, the
-    tower's patch features instead ([sum h*w, d] float16, crop grids, slice grid) for a trainable resampler."""
+    tower's patch features instead ([sum h*w, d] float16, crop grids, slice grid) for a trainable resampler
+    (with `stop` = k: the residual stream entering tower block k, for trainable blocks k..)."""
 
-    def __init__(self, model, groups, bf16, patches=False):
-        self.model, self.groups, self.rows, self.bf16, self.patches = model, groups, {}, bf16, patches
+    def __init__(self, model, groups, bf16, patches=False, stop=None):
+        self.model, self.groups, self.rows, self.bf16, self.patches, self.stop = model, groups, {}, bf16, patches, stop
 
     @torch.no_grad()
     def get(self, i):
@@ -45,7 +48,7 @@ class RowCache:
             crops, grid = crops_of(img)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                 if self.patches:
-                    x, sizes = encode_patches(self.model, crops)
+                    x, sizes = encode_patches(self.model, crops, self.stop)
                     self.rows[i] = (x.half(), sizes, grid)
                 else:
                     _, r = packed_encode(self.model, crops)
@@ -60,6 +63,8 @@ def image_rows(cache, idx):
         return torch.cat([r.float() for r, _ in got]), [g for _, g in got]
     x = torch.cat([p.float() for p, _, _ in got])
     sizes = [s for _, ss, _ in got for s in ss]
+    if cache.stop is not None:
+        x = finish_patches(cache.model, x, sizes, cache.stop)
     return resample(cache.model, x, sizes), [g for _, _, g in got]
 
 
@@ -116,6 +121,8 @@ def main():
     ap.add_argument("--init", help="start from this stage-2 checkpoint (all weights; its bpe.json), fresh optimizer")
     ap.add_argument("--resampler-lr-mult", type=float, default=0.0,
                     help="> 0: train the resampler too, at this multiple of --lr (the tower stays frozen)")
+    ap.add_argument("--tower-blocks", type=int, default=0,
+                    help="with --resampler-lr-mult: also train the tower's last K blocks and its post-LayerNorm")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -153,6 +160,13 @@ def main():
     model.resampler.eval()
     params = list(model.llm.parameters())
     rs_params = list(model.resampler.parameters()) if tune_rs else []
+    n_blocks = len(model.vpm.encoder.layers)
+    stop = n_blocks - args.tower_blocks if tune_rs and args.tower_blocks > 0 else None
+    if stop is not None:
+        tower = list(model.vpm.encoder.layers[stop:].parameters()) + list(model.vpm.post_layernorm.parameters())
+        for p in tower:
+            p.requires_grad_(True)
+        rs_params += tower
     opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
@@ -173,7 +187,7 @@ def main():
                     "vision_steps": vck["step"], "args": vars(args)}, tmp)
         os.replace(tmp, ckpt_path)
 
-    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs)
+    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop)
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t_start = time.time() - elapsed
