@@ -3,7 +3,7 @@
 // `pocketvlm web` serves. Same core code as Node (src/ minus src/node, src/cli, src/server), bundled
 // with esbuild.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -11,12 +11,19 @@ import { build } from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "web");
 const kernels = ["kernels.wasm", "kernels-relaxed.wasm"];
+/** The files the bundle step below writes into dist/web (bundles, their maps and license notes, the page). */
+const OWN = /^((pocketvlm|engine-worker|kernel-worker|demo)\.(js|css)(\.map|\.LEGAL\.txt)?|index\.html)$/;
 
 export async function buildWeb({ quiet = false } = {}) {
   if (kernels.some((k) => !existsSync(join(root, "dist", "kernels", k)))) {
     execFileSync(process.execPath, [join(root, "scripts", "build-kernels.mjs")], { cwd: root, stdio: quiet ? "ignore" : "inherit" });
   }
-  rmSync(out, { recursive: true, force: true });
+  // Only this build's own files go: dist/web also holds tsc's output of src/web (the `pocketvlm web`
+  // server), which the CLI imports.
+  if (existsSync(out)) {
+    for (const f of readdirSync(out)) if (OWN.test(f)) rmSync(join(out, f), { force: true });
+  }
+  rmSync(join(out, "kernels"), { recursive: true, force: true });
   mkdirSync(join(out, "kernels"), { recursive: true });
   await build({
     absWorkingDir: root,

@@ -141,6 +141,12 @@ export class ThreadPool {
     let failure = runChunks(ctrl, this.f64, this.kernels, id, 0);
     const n = ctrl[NCHUNKS];
     while (Atomics.load(ctrl, COMPLETED) !== n) { /* spin: other threads are finishing their chunks */ }
+    // Close the job before the next one's parameters are written: a worker that wakes late for this
+    // job may read those half-written parameters together with a JOB word that still names this job,
+    // and its claim would succeed if JOB still read "chunk n of job id" while the next job has more
+    // chunks (it ran a kernel on mixed arguments: out-of-bounds traps, and an extra COMPLETED count
+    // that left the next job's wait spinning forever). A chunk index of MAX_CHUNKS is >= any job's count.
+    Atomics.store(ctrl, JOB, (id << CHUNK_BITS) | MAX_CHUNKS);
     if (Atomics.load(ctrl, ERR)) {
       Atomics.store(ctrl, ERR, 0);
       failure ??= new Error(`wasm kernel ${fn} failed in a worker thread${this.errors.length ? `: ${this.errors.join("; ")}` : ""}`);
