@@ -33,7 +33,11 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --run $RUNS/llm
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm/ckpt.pt --run $RUNS/llm3 --data $DATA \
   --scenes 4000 --steps 1400 --stop-at "${STOP3_AT:-0}" --images 16 --questions 12 --lr 1e-3 --warmup 50 \
   --resampler-lr-mult 0.5 --eval-every 700 --seed 22
+# 2c. The tower's last block joins the resampler and the language model (the features entering it cached).
+$PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm3/ckpt.pt --run $RUNS/llm4 --data $DATA \
+  --scenes 4000 --steps 450 --images 16 --questions 12 --lr 4e-4 --warmup 30 --resampler-lr-mult 1.0 \
+  --tower-blocks 1 --eval-every 450 --seed 23
 # 3. Held-out test accuracy (500 test images, PyTorch) and export.
-$PY tools/shapesworld/train.py --run $RUNS/llm3 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
+$PY tools/shapesworld/train.py --run $RUNS/llm4 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
   --test-count 500 --eval-only test
-$PY tools/shapesworld/export.py --run $RUNS/llm3 --out models/shapesworld --hf-out $RUNS/hf
+$PY tools/shapesworld/export.py --run $RUNS/llm4 --out models/shapesworld --hf-out $RUNS/hf
