@@ -85,22 +85,12 @@ export function layerNorm(x: Float32Array, n: number, width: number, weight: Flo
 export function addInPlace(a: Float32Array, b: Float32Array, scaleB = 1): Float32Array {
   const n = a.length;
   let i = 0;
-  if (scaleB === 1) {
-    // b·1 === b: the same sums without the multiply
-    for (; i + 3 < n; i += 4) {
-      const a0 = a[i], a1 = a[i + 1], a2 = a[i + 2], a3 = a[i + 3];
-      const b0 = b[i], b1 = b[i + 1], b2 = b[i + 2], b3 = b[i + 3];
-      a[i] = a0 + b0; a[i + 1] = a1 + b1; a[i + 2] = a2 + b2; a[i + 3] = a3 + b3;
-    }
-    for (; i < n; i++) a[i] += b[i];
-  } else {
-    for (; i + 3 < n; i += 4) {
-      const a0 = a[i], a1 = a[i + 1], a2 = a[i + 2], a3 = a[i + 3];
-      const b0 = b[i], b1 = b[i + 1], b2 = b[i + 2], b3 = b[i + 3];
-      a[i] = a0 + b0 * scaleB; a[i + 1] = a1 + b1 * scaleB; a[i + 2] = a2 + b2 * scaleB; a[i + 3] = a3 + b3 * scaleB;
-    }
-    for (; i < n; i++) a[i] += b[i] * scaleB;
+  for (; i + 3 < n; i += 4) {
+    const a0 = a[i], a1 = a[i + 1], a2 = a[i + 2], a3 = a[i + 3];
+    const b0 = b[i], b1 = b[i + 1], b2 = b[i + 2], b3 = b[i + 3];
+    a[i] = a0 + b0 * scaleB; a[i + 1] = a1 + b1 * scaleB; a[i + 2] = a2 + b2 * scaleB; a[i + 3] = a3 + b3 * scaleB;
   }
+  for (; i < n; i++) a[i] += b[i] * scaleB;
   return a;
 }
 

@@ -58,10 +58,8 @@ def encode_patches(model, crops, stop=None):
 
 def finish_patches(model, x, sizes, start):
     """Tower blocks start.. and the post-LayerNorm over a residual stream from encode_patches(stop=start)."""
-    spans, n = _spans(sizes)
-    n_pad = -(-n // ROUND) * ROUND
-    x = torch.cat([x, x.new_zeros(n_pad - n, x.shape[1])])
-    x = _blocks(model.vpm.encoder.layers[start:], x, spans, n_pad - n)
+    x, spans, n, pad = _padded(x, sizes)
+    x = _blocks(model.vpm.encoder.layers[start:], x, spans, pad)
     return model.vpm.post_layernorm(x)[:n]
 
 
@@ -84,15 +82,20 @@ def _spans(sizes):
     return spans, n
 
 
+def _padded(x, sizes):
+    """Rows of crops of the given grids, zero rows appended up to a multiple of ROUND: -> (x, spans, n, pad)."""
+    spans, n = _spans(sizes)
+    pad = -(-n // ROUND) * ROUND - n
+    return torch.cat([x, x.new_zeros(pad, x.shape[1])]), spans, n, pad
+
+
 def resample(model, x, sizes):
     """The resampler over the patch features of crops of the given grids: -> rows [n_crops * Q, D]."""
     rs = model.resampler
-    spans, n = _spans(sizes)
-    n_pad = -(-n // ROUND) * ROUND
-    x = torch.cat([x, x.new_zeros(n_pad - n, x.shape[1])])
+    x, spans, n, pad = _padded(x, sizes)
     D = rs.D
     kv = rs.ln_kv(rs.kv_proj(x))
-    P = torch.cat([rs.pos2d(h, w) for h, w in sizes] + [kv.new_zeros(n_pad - n, D)]).to(kv.dtype)
+    P = torch.cat([rs.pos2d(h, w) for h, w in sizes] + [kv.new_zeros(pad, D)]).to(kv.dtype)
     Wq, Wk, Wv = rs.attn.in_proj_weight.chunk(3)
     bq, bk, bv = rs.attn.in_proj_bias.chunk(3)
     K = F.linear(kv + P, Wk, bk)

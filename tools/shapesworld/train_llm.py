@@ -124,6 +124,8 @@ def main():
     ap.add_argument("--tower-blocks", type=int, default=0,
                     help="with --resampler-lr-mult: also train the tower's last K blocks and its post-LayerNorm")
     args = ap.parse_args()
+    if args.tower_blocks and args.resampler_lr_mult <= 0:
+        ap.error("--tower-blocks needs --resampler-lr-mult > 0 (the blocks train at the resampler's learning rate)")
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train"), rounds=args.rounds))
@@ -161,7 +163,9 @@ def main():
     params = list(model.llm.parameters())
     rs_params = list(model.resampler.parameters()) if tune_rs else []
     n_blocks = len(model.vpm.encoder.layers)
-    stop = n_blocks - args.tower_blocks if tune_rs and args.tower_blocks > 0 else None
+    if not 0 <= args.tower_blocks <= n_blocks:
+        ap.error(f"--tower-blocks {args.tower_blocks}: the tower has {n_blocks} blocks")
+    stop = n_blocks - args.tower_blocks if args.tower_blocks > 0 else None
     if stop is not None:
         tower = list(model.vpm.encoder.layers[stop:].parameters()) + list(model.vpm.post_layernorm.parameters())
         for p in tower:
