@@ -94,3 +94,43 @@ def query_labels(scene, hw, cmap, patch=14):
         out[7, k] = min(SIZE_BINS - 1, int((b[2] - b[0]) / sx / cw * SIZE_BINS))
         out[8, k] = min(SIZE_BINS - 1, int((b[3] - b[1]) / sy / ch * SIZE_BINS))
     return torch.from_numpy(out)
+
+
+# type of the object under a patch: 0 none, 1-5 kinds, 6 word, 7 number; colour 1-6; text id as text_class
+OBJECT_CLASSES = (8, 1 + len(COLORS), 121)
+
+
+def object_targets(scene, pixels, hw, cmap, patch=14):
+    """Object-centric targets at each patch centre of a crop: (classes [3, h*w] long: type, colour, text id,
+    IGNORE where they do not apply; box [h*w, 4] float: the object's x1 y1 x2 y2 as fractions of the crop,
+    NaN off objects). Every patch of an object names the whole object, so any weighted average of its
+    patches (what a resampler query takes) still carries the object's identity and box."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    H, W = pixels.shape[:2]
+    cw, ch = w * patch, h * patch
+    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
+    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
+    X, Y = np.meshgrid(xs, ys)
+    px = pixels[Y, X].astype(np.int64)
+    cls = np.full((3, h, w), IGNORE, np.int64)
+    cls[0] = 0
+    box = np.full((h, w, 4), np.nan, np.float32)
+
+    def crop_box(b):
+        return [b[0] / sx - ox, b[1] / sy - oy, b[2] / sx - ox, b[3] / sy - oy] / np.array([cw, ch, cw, ch])
+
+    for s in scene["shapes"]:
+        b = s["box"]
+        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
+        cls[0][inside] = KINDS.index(s["kind"]) + 1
+        cls[1][inside] = COLORS.index(s["color"]) + 1
+        box[inside] = crop_box(b)
+    for t in scene["texts"]:
+        b = t["box"]
+        inside = (X >= b[0]) & (X < b[2]) & (Y >= b[1]) & (Y < b[3])
+        cls[0][inside] = 6 if t["kind"] == "word" else 7
+        cls[1][inside] = IGNORE
+        cls[2][inside] = text_class(t)
+        box[inside] = crop_box(b)
+    return torch.from_numpy(cls.reshape(3, h * w)), torch.from_numpy(box.reshape(h * w, 4))

@@ -333,7 +333,7 @@ class MiniCPMV(nn.Module):
         """input_ids [b, n]; image_rows [m, D]; image_pos [(b_idx, t_idx)] as two long tensors of length m."""
         e = self.llm.model.embed_tokens(input_ids)
         if image_rows is not None and image_rows.shape[0] > 0:
-            e = e.index_put((image_pos[0], image_pos[1]), image_rows)
+            e = e.index_put((image_pos[0], image_pos[1]), image_rows.to(e.dtype))
         return e
 
 

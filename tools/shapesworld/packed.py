@@ -22,12 +22,13 @@ def patchify(crop, p=14):
 
 
 def _attend_each(q, k, v, spans, heads):
+    # split (not slicing per crop): its backward is one concatenation, where each slice's backward would
+    # fill and add a gradient the size of the whole batch
+    lengths = [e - s for s, e in spans]
+    lengths.append(q.shape[0] - sum(lengths))
     out = []
-    for s, e in spans:
-        L = e - s
-        qi = q[s:e].view(L, heads, -1).transpose(0, 1)[None]
-        ki = k[s:e].view(L, heads, -1).transpose(0, 1)[None]
-        vi = v[s:e].view(L, heads, -1).transpose(0, 1)[None]
+    for qi, ki, vi, L in zip(q.split(lengths), k.split(lengths), v.split(lengths), lengths[:-1]):
+        qi, ki, vi = (t.view(L, heads, -1).transpose(0, 1)[None] for t in (qi, ki, vi))
         out.append(F.scaled_dot_product_attention(qi, ki, vi)[0].transpose(0, 1).reshape(L, -1))
     return out
 
@@ -103,10 +104,11 @@ def resample(model, x, sizes):
     q = F.linear(rs.ln_q(rs.query), Wq, bq)                                  # [Q, D]
     heads = rs.attn.num_heads
     qh = q.view(q.shape[0], heads, -1).transpose(0, 1)[None]
+    lengths = [e - s for s, e in spans] + [pad]
     rows = []
-    for s, e in spans:
-        kh = K[s:e].view(e - s, heads, -1).transpose(0, 1)[None]
-        vh = V[s:e].view(e - s, heads, -1).transpose(0, 1)[None]
+    for Ki, Vi, L in zip(K.split(lengths), V.split(lengths), lengths[:-1]):
+        kh = Ki.view(L, heads, -1).transpose(0, 1)[None]
+        vh = Vi.view(L, heads, -1).transpose(0, 1)[None]
         rows.append(F.scaled_dot_product_attention(qh.to(kh.dtype), kh, vh)[0].transpose(0, 1).reshape(q.shape[0], D))
     r = rs.attn.out_proj(torch.cat(rows))
     return rs.ln_post(r) @ rs.proj

@@ -7,7 +7,8 @@ The image rows of a scene are computed once (no gradient) the first time the sce
 (float16), so later epochs cost only the language model. With --resampler-lr-mult > 0 (a later stage, from
 --init), the tower's patch features are kept instead and the resampler is trained with the language model;
 with --tower-blocks K too, the features entering the tower's last K blocks are kept and those blocks train
-(at the resampler's learning rate).
+(at the resampler's learning rate); --patch-aux W adds object-centric targets on the tower's output patches
+(labels.object_targets: every patch of an object names its type, colour, word / number and box).
 Each step: --images scenes, up to --questions of their questions each, the prompt exactly as inference builds
 it (ChatML, V4.5 image placeholder, thinking off).
 Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes; re-running resumes.
@@ -30,6 +31,7 @@ from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
+from labels import IGNORE, OBJECT_CLASSES, object_targets  # noqa: E402
 import train as T  # noqa: E402
 
 
@@ -38,14 +40,21 @@ class RowCache:
     tower's patch features instead ([sum h*w, d] float16, crop grids, slice grid) for a trainable resampler
     (with `stop` = k: the residual stream entering tower block k, for trainable blocks k..)."""
 
-    def __init__(self, model, groups, bf16, patches=False, stop=None):
+    def __init__(self, model, groups, bf16, patches=False, stop=None, targets=False):
         self.model, self.groups, self.rows, self.bf16, self.patches, self.stop = model, groups, {}, bf16, patches, stop
+        self.targets = targets
+        self.labels = {}
 
     @torch.no_grad()
     def get(self, i):
         if i not in self.rows:
             img = Image.open(self.groups[i]["image"]).convert("RGB")
-            crops, grid = crops_of(img)
+            crops, grid, maps = crops_of(img, with_maps=True)
+            if self.targets:
+                pixels = np.asarray(img)
+                got = [object_targets(self.groups[i]["scene"], pixels, (t.shape[1] // 14, t.shape[2] // 14), m)
+                       for t, m in zip(crops, maps)]
+                self.labels[i] = (torch.cat([c for c, _ in got], dim=1), torch.cat([b for _, b in got]))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                 if self.patches:
                     x, sizes = encode_patches(self.model, crops, self.stop)
@@ -57,19 +66,38 @@ class RowCache:
 
 
 def image_rows(cache, idx):
-    """-> (image rows of the scenes idx, in order, [sum n_crops * 64, D], their slice grids)."""
+    """-> (image rows of the scenes idx, in order, [sum n_crops * 64, D], their slice grids, the tower's output
+    patches when its blocks train, else None)."""
     got = [cache.get(i) for i in idx]
     if not cache.patches:
-        return torch.cat([r.float() for r, _ in got]), [g for _, g in got]
+        return torch.cat([r.float() for r, _ in got]), [g for _, g in got], None
     x = torch.cat([p.float() for p, _, _ in got])
     sizes = [s for _, ss, _ in got for s in ss]
     if cache.stop is not None:
         x = finish_patches(cache.model, x, sizes, cache.stop)
-    return resample(cache.model, x, sizes), [g for _, _, g in got]
+    return resample(cache.model, x, sizes), [g for _, _, g in got], x if cache.stop is not None else None
+
+
+class ObjectHeads(torch.nn.Module):
+    """Training-only linear read-outs of the tower's output patches (not exported): object type, colour,
+    word / number and box (labels.object_targets). Linear, because the resampler only mixes patches linearly."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.cls = torch.nn.Linear(d, sum(OBJECT_CLASSES))
+        self.box = torch.nn.Linear(d, 4)
+
+    def loss(self, feats, cls, box):
+        logits = self.cls(feats).float().split(OBJECT_CLASSES, dim=1)
+        ce = sum(F.cross_entropy(lg, y, ignore_index=IGNORE) for lg, y in zip(logits, cls) if (y != IGNORE).any())
+        on = ~box[:, 0].isnan()
+        # x10: the box in tenths of the crop, so an L1 of 0.1 is 1% of the crop
+        l1 = F.l1_loss(self.box(feats[on]).float() * 10, box[on] * 10) if on.any() else feats.sum() * 0
+        return ce / len(OBJECT_CLASSES) + l1
 
 
 def make_batch(cache, groups, idx, enc, max_q, rng):
-    all_rows, grids = image_rows(cache, idx)
+    all_rows, grids, feats = image_rows(cache, idx)
     prefixes = [enc.prefix(g) for g in grids]
     P = max(len(p) for p in prefixes)
     pre = torch.zeros(len(idx), P, dtype=torch.long)
@@ -85,7 +113,9 @@ def make_batch(cache, groups, idx, enc, max_q, rng):
             group.append(b)
     suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
-            "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group)}
+            "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group), "feats": feats,
+            "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0))]
+            if cache.targets else None}
 
 
 def lm_loss(model, batch):
@@ -123,9 +153,13 @@ def main():
                     help="> 0: train the resampler too, at this multiple of --lr (the tower stays frozen)")
     ap.add_argument("--tower-blocks", type=int, default=0,
                     help="with --resampler-lr-mult: also train the tower's last K blocks and its post-LayerNorm")
+    ap.add_argument("--patch-aux", type=float, default=0.0,
+                    help="with --tower-blocks: weight of the object-centric patch targets (ObjectHeads)")
     args = ap.parse_args()
     if args.tower_blocks and args.resampler_lr_mult <= 0:
         ap.error("--tower-blocks needs --resampler-lr-mult > 0 (the blocks train at the resampler's learning rate)")
+    if args.patch_aux and not args.tower_blocks:
+        ap.error("--patch-aux needs --tower-blocks (the targets train the tower)")
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train"), rounds=args.rounds))
@@ -171,6 +205,9 @@ def main():
         for p in tower:
             p.requires_grad_(True)
         rs_params += tower
+    heads = ObjectHeads(cfg.v_hidden) if args.patch_aux else None
+    if heads is not None:
+        rs_params += list(heads.parameters())
     opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
@@ -178,6 +215,8 @@ def main():
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
+        if heads is not None:
+            heads.load_state_dict(ck["aux"])
         # the saved figure includes the earlier stages' time (base_elapsed); this run's clock excludes it
         step, elapsed = ck["step"], ck["elapsed"] - base_elapsed
         T.log(f"resumed at step {step}")
@@ -186,39 +225,42 @@ def main():
 
     def save():
         tmp = ckpt_path + ".tmp"
-        torch.save({"model": model.state_dict(), "aux": None, "opt": opt.state_dict(), "step": step,
+        torch.save({"model": model.state_dict(), "aux": heads.state_dict() if heads is not None else None, "opt": opt.state_dict(), "step": step,
                     "elapsed": time.time() - t_start + base_elapsed, "config": cfg.to_dict(), "stage": "llm",
                     "vision_steps": vck["step"], "args": vars(args)}, tmp)
         os.replace(tmp, ckpt_path)
 
-    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop)
+    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop, targets=heads is not None)
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t_start = time.time() - elapsed
     last_ckpt = time.time()
-    losses = []
+    losses, aux_losses = [], []
     model.llm.train()
     last = min(args.steps, args.stop_at) if args.stop_at else args.steps
     while step < last:
         epoch, k = divmod(step, per_epoch)
         order = list(range(len(groups)))
         random.Random(args.seed * 1000 + epoch).shuffle(order)
-        batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
         T.set_lr(opt, lr)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
+            batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
             loss = lm_loss(model, batch)
+            aux = heads.loss(batch["feats"], *batch["targets"]) if heads is not None else None
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if aux is None else loss + args.patch_aux * aux).backward()
         torch.nn.utils.clip_grad_norm_(params + rs_params, 1.0)
         opt.step()
         step += 1
         losses.append(loss.item())
+        aux_losses.append(0.0 if aux is None else aux.item())
         if step % 50 == 0:
             el = time.time() - t_start
-            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} lr {lr:.1e} cached {len(cache.rows)} "
+            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} lr {lr:.1e} "
+                  f"cached {len(cache.rows)} "
                   f"{el / 60:.1f} min ({el / step:.2f} s/step)")
-            losses = []
+            losses, aux_losses = [], []
         if step % args.eval_every == 0 or step == last:
             T.log(f"validation @ {step}: {T.fmt(T.evaluate(model, val_groups, enc, show=6))}")
             model.vpm.eval()
