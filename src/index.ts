@@ -26,7 +26,8 @@ export { loadMmproj, loadVisionModel, type VisionModel, type VisionConfig } from
 
 // multimodal
 export { MiniCPMV, VlmSession, type ChatOptions, type ImageOptions } from "./multimodal/vlm.js";
-export type { ChatMessage, ContentPart, ImageResolver } from "./multimodal/messages.js";
+export type { ChatMessage, ContentPart, ImageResolver, VideoPart } from "./multimodal/messages.js";
+export { planVideoFrames, type VideoPlan, type VideoPlanOptions } from "./multimodal/video/plan-frames.js";
 export { preprocessImage, type PreprocessPolicy } from "./multimodal/image/preprocess.js";
 export type { RgbImage } from "./multimodal/image/rgb-image.js";
 

@@ -42,6 +42,10 @@ export function positiveInt(flag: string, v: string | undefined): number | undef
   return parseNumber(flag, v, (x) => Number.isInteger(x) && x > 0);
 }
 
+export function positiveNumber(flag: string, v: string | undefined): number | undefined {
+  return parseNumber(flag, v, (x) => x > 0);
+}
+
 export function samplingFrom(f: RunFlags): SamplingOptions {
   const temperature = parseNumber("--temperature", f.temperature) ?? 0;
   return {

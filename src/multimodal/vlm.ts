@@ -6,13 +6,16 @@ import type { VisionModel } from "../models/vision/index.js";
 import type { VisionNumerics } from "../models/vision/index.js";
 import { generate, type GenerateOptions, type GenerationResult, type GenerationStep } from "../runtime/generation.js";
 import { ChatSession } from "../runtime/session.js";
-import { buildChatPrompt, type ChatPromptLayout, type EncodedImage } from "./chat-prompt.js";
+import { buildChatPrompt, type ChatPromptLayout, type EncodedImage, type EncodedVideo } from "./chat-prompt.js";
 import { preprocessImage, type PreprocessedImage, type PreprocessPolicy } from "./image/preprocess.js";
 import { toPixelValues } from "./image/pixel-values.js";
 import type { RgbImage } from "./image/rgb-image.js";
 import { imageKey } from "./image-key.js";
-import type { ChatMessage, ImageResolver } from "./messages.js";
+import type { ChatMessage, ImageResolver, VideoPart } from "./messages.js";
 import type { PlaceholderSchema, PlaceholderStyle } from "./placeholder.js";
+
+/** `clip.minicpmv_version` of the models with the 3-D (temporal) resampler: V4.5 and o-4.5. */
+const TEMPORAL_VERSIONS = new Set([6, 100045]);
 
 /** How images are cut, encoded and laid out in the prompt. */
 export interface ImageOptions {
@@ -60,7 +63,8 @@ export class MiniCPMV {
   readonly name: string;
   private readonly resolveImage?: ImageResolver;
   private readonly imageCache = new Map<string, CachedImage>();
-  /** Last image layout (crops, grid) per conversation image, for tools that show or read it. */
+  private readonly videoCache = new Map<string, EncodedVideo & { readonly frames: PreprocessedImage[] }>();
+  /** Last image layout (crops, grid) per conversation image and video frame, in prompt order, for tools that show or read it. */
   lastImages: PreprocessedImage[] = [];
   /**
    * MiniCPM-V's grounding markup (`<ref>`, `<box>`, `<point>`, `<quad>` and their closing tags): special
@@ -117,6 +121,48 @@ export class MiniCPMV {
     return entry;
   }
 
+  /** Whether the resampler is MiniCPM-V 4.5's 3-D one (frames grouped by temporal ids). */
+  get hasTemporalResampler(): boolean {
+    return TEMPORAL_VERSIONS.has(this.vision.config.version);
+  }
+
+  /**
+   * Frames (never sliced) + tower + resampler for one video: one `[Q, D]` block per group of
+   * `temporalIds`, or per frame without them. Cached like images.
+   */
+  encodeVideo(video: VideoPart, opts: ImageOptions = {}): EncodedVideo & { readonly frames: PreprocessedImage[] } {
+    const ids = video.temporalIds;
+    if (ids !== undefined) {
+      if (!this.hasTemporalResampler) {
+        throw new UserError("bad_argument", `${this.name} has no 3-D resampler (MiniCPM-V 4.5 has): pass the video's frames without temporalIds`);
+      }
+      const groups = Array.isArray(ids) && ids.every((g) => Array.isArray(g) && g.length > 0);
+      if (!groups || ids.reduce((s, g) => s + g.length, 0) !== video.frames.length) {
+        throw new UserError("bad_argument", `the video's temporalIds must split its ${video.frames.length} frames into non-empty groups, got groups of [${ids.map((g) => g?.length)}]`);
+      }
+      for (const t of ids.flat()) {
+        if (!Number.isInteger(t) || t < 0) throw new UserError("bad_argument", `temporal ids are non-negative integers (0.1 s steps), got ${t}`);
+      }
+    }
+    const policy = opts.preprocess ?? "reference";
+    const key = `video:${video.frames.map(imageKey).join(",")}|${JSON.stringify(ids ?? null)}|${policy}|${opts.scaleResolution ?? 448}|${opts.numerics ?? "reference"}`;
+    const hit = this.videoCache.get(key);
+    if (hit) return hit;
+    const cfg = this.vision.config;
+    const frames = video.frames.map((f) => preprocessImage(f, {
+      policy, maxSliceNums: 1, scaleResolution: opts.scaleResolution ?? cfg.imageSize, patchSize: cfg.patchSize,
+    }));
+    const crops = frames.map((pre) => {
+      const c = pre.crops[0].image;
+      return { pixels: toPixelValues(c, { mean: cfg.imageMean, std: cfg.imageStd }), height: c.height, width: c.width };
+    });
+    const enc = this.vision.encode(crops, { numerics: opts.numerics, temporalIds: ids });
+    const entry = { groups: enc.embeddings, groupSizes: ids ? ids.map((g) => g.length) : frames.map(() => 1), key, frames };
+    this.videoCache.clear(); // one video at a time: frames are heavy
+    this.videoCache.set(key, entry);
+    return entry;
+  }
+
   /** The prompt for a conversation: text tokens and image rows, ready to feed. */
   async prompt(messages: readonly ChatMessage[], opts: ChatOptions = {}): Promise<ChatPromptLayout> {
     const style = opts.style ?? "authors";
@@ -135,6 +181,11 @@ export class MiniCPMV {
       encodeImage: async (image) => {
         const e = this.encodeImage(image, opts);
         this.lastImages.push(e.preprocessed);
+        return e;
+      },
+      encodeVideo: async (video) => {
+        const e = this.encodeVideo(video, opts);
+        this.lastImages.push(...e.frames);
         return e;
       },
       resolveImage: this.resolveImage,

@@ -45,7 +45,7 @@ function pngColourType(bytes: Uint8Array): number | null {
   return bytes[25];
 }
 
-function toRgb(data: Uint8Array, width: number, height: number, channels: number, name: string): RgbImage {
+export function toRgb(data: Uint8Array, width: number, height: number, channels: number, name: string): RgbImage {
   const n = width * height;
   if (channels === 3) return { width, height, data: data.length === n * 3 ? data : data.slice(0, n * 3) };
   const out = new Uint8Array(n * 3);

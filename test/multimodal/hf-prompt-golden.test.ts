@@ -3,7 +3,8 @@
  * to generate() (test/fixtures/hf/golden.json chat_input_ids): tokenizers converted from the goldens'
  * Hugging Face tokenizer folders, the tiny checkpoint's vision configuration, the authors' crops, and
  * stand-ins for the encoders (only token ids, row positions and crop sizes are compared; the numbers
- * are checked in test/vision and the folder end-to-end test).
+ * are checked in test/vision and the folder end-to-end test). The V4.5 video case goes through a video
+ * part with the authors' temporal ids: one placeholder per group of frames.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,7 +55,7 @@ function visionFor(v: Version): Promise<VisionModel> {
       const rows = () => new Float32Array(cfg.queryNum * cfg.outDim);
       return {
         config: cfg,
-        encode: (crops) => ({ embeddings: crops.map(rows) }),
+        encode: (crops, opts) => ({ embeddings: (opts?.temporalIds ?? crops).map(rows) }),
         tower: () => { throw new Error("not used"); },
         resample: () => { throw new Error("not used"); },
       } satisfies VisionModel;
@@ -102,12 +103,16 @@ function questionOf(c: any): string {
 for (const c of cases) {
   const v = String(c.layout_version) as Version;
   const video = c.chat_kwargs?.temporal_ids !== undefined;
-  const skip = video && "MiniCPMV has no video API yet: the 4.5 temporal groups (one placeholder per group of frames) cannot be laid out through prompt()";
-  test(`authors' prompt ids: ${c.label}`, { skip }, async () => {
+  test(`authors' prompt ids: ${c.label}`, async () => {
     const vlm = await vlmFor(v);
     const tokenizer = vlm.tokenizer;
     const content: ContentPart[] = [];
-    for (const name of c.images) content.push({ type: "image", image: await decodeImageFile(fixturePath(`hf/images/${name}.png`)) });
+    if (video) {
+      const frames = await Promise.all(c.images.map((name: string) => decodeImageFile(fixturePath(`hf/video_frames/${name}.png`))));
+      content.push({ type: "video", frames, temporalIds: c.chat_kwargs.temporal_ids });
+    } else {
+      for (const name of c.images) content.push({ type: "image", image: await decodeImageFile(fixturePath(`hf/images/${name}.png`)) });
+    }
     content.push({ type: "text", text: questionOf(c) });
     const kw = c.chat_kwargs ?? {};
     const layout = await vlm.prompt([{ role: "user", content }], {
@@ -137,3 +142,25 @@ for (const c of cases) {
     assert.deepEqual(sizes, c.tgt_sizes_hw, "tgt_sizes_hw");
   });
 }
+
+test("video parts: frames without temporal ids are images with no image id; temporal ids need V4.5 and must cover the frames", async () => {
+  const frames = await Promise.all([0, 1, 2].map((i) => decodeImageFile(fixturePath(`hf/video_frames/frame${i}.png`))));
+  const v45 = await vlmFor("4.5");
+  const plain = await v45.prompt([{ role: "user", content: [{ type: "video", frames }, { type: "text", text: "What moves?" }] }]);
+  const unk = v45.tokenizer.tokenId("<unk>")!;
+  const runs = plain.segments.filter((s) => s.kind === "embeddings").length;
+  assert.equal(runs, 3, "one placeholder per frame");
+  assert.equal(plain.videoRows.length, 3);
+  const ids = plain.segments.flatMap((s) => (s.kind === "tokens" ? s.ids : []));
+  assert.ok(!ids.includes(v45.tokenizer.tokenId("<image_id>")!), "no <image_id> for video frames");
+  assert.ok(!ids.includes(unk));
+
+  const grouped = await v45.prompt([{ role: "user", content: [{ type: "video", frames, temporalIds: [[0, 5], [10]] }, { type: "text", text: "What moves?" }] }]);
+  assert.deepEqual(grouped.videoRows.map((r) => r.group), [0, 1]);
+
+  const v26 = await vlmFor("2.6");
+  await assert.rejects(v26.prompt([{ role: "user", content: [{ type: "video", frames, temporalIds: [[0, 1, 2]] }] }]), /no 3-D resampler/);
+  await assert.rejects(v45.prompt([{ role: "user", content: [{ type: "video", frames, temporalIds: [[0, 1]] }] }]), /split its 3 frames/);
+  await assert.rejects(v45.prompt([{ role: "user", content: [{ type: "video", frames: [] }] }]), /at least one frame/);
+  await assert.rejects(v45.prompt([{ role: "assistant", content: [{ type: "video", frames }] }]), /only allowed in user messages/);
+});

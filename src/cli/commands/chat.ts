@@ -2,7 +2,8 @@ import { Option, type Command } from "commander";
 import type { ContentPart } from "../../multimodal/messages.js";
 import { decodeImageFile } from "../../node/image-decode.js";
 import { openVlm } from "../../node/open-vlm.js";
-import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
+import { openVideo, videoPartOf } from "../../node/video-decode.js";
+import { addRunOptions, maxTokensFrom, positiveInt, positiveNumber, samplingFrom, type RunFlags } from "../options.js";
 import { loadProgress } from "../progress.js";
 import { streamToStdout } from "../stream-output.js";
 
@@ -10,6 +11,10 @@ interface ChatFlags extends RunFlags {
   model?: string;
   mmproj?: string;
   image: string[];
+  video?: string;
+  videoFps?: string;
+  sampleFps?: string;
+  packing?: string;
   preprocess: "reference" | "llamacpp" | "bluelm";
   maxSlices?: string;
   style: "authors" | "llamacpp";
@@ -27,6 +32,10 @@ export function registerChat(program: Command): void {
     .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in model)")
     .option("--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: --model when it is a folder)")
     .option("--image <file>", "an image file (PNG, JPEG, WebP, GIF, TIFF); repeat for several, in order", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--video <path>", "a video: an animated GIF / WebP, or a folder of frame images (sorted by name); placed before the images")
+    .option("--video-fps <n>", "frame rate of a --video folder (default 10)")
+    .option("--sample-fps <n>", "video frames per second the model looks at (default 3 on MiniCPM-V 4.5, else 1)")
+    .option("--packing <n>", "MiniCPM-V 4.5: video frames per resampler group (1-3; default: 1, more for videos over 60 s)")
     .addOption(new Option("--preprocess <policy>", "how images are cut into crops").choices(["reference", "llamacpp", "bluelm"]).default("reference"))
     .option("--max-slices <n>", "most slices per image (default 9)")
     .addOption(new Option("--style <style>", "prompt layout: the authors' chat() or llama.cpp's mtmd").choices(["authors", "llamacpp"]).default("authors"))
@@ -40,13 +49,18 @@ export function registerChat(program: Command): void {
     // decode images first: a bad image fails before the (slower) model load
     const images = [];
     for (const path of f.image) images.push(await decodeImageFile(path, { flavour: f.preprocess === "llamacpp" ? "llamacpp" : "pil" }));
+    const video = f.video === undefined ? undefined : await openVideo(f.video, { folderFps: positiveNumber("--video-fps", f.videoFps) });
+    const sampleFps = positiveNumber("--sample-fps", f.sampleFps);
+    const packing = positiveInt("--packing", f.packing);
     const progress = loadProgress("loading");
     const vlm = await openVlm({
       model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
       onProgress: (stage, x) => progress.update(stage, x),
     }).finally(() => progress.stop());
     try {
-      const content: ContentPart[] = [...images.map((image) => ({ type: "image" as const, image })), { type: "text", text: question }];
+      const content: ContentPart[] = [];
+      if (video) content.push(await videoPartOf(video, { temporal: vlm.hasTemporalResampler, chooseFps: sampleFps, forcePacking: packing }));
+      content.push(...images.map((image) => ({ type: "image" as const, image })), { type: "text", text: question });
       const it = vlm.chat([{ role: "user", content }], {
         maxTokens, sampling, stop: f.stop, preprocess: f.preprocess, maxSliceNums, style: f.style,
         numerics: f.preprocess === "llamacpp" ? "llamacpp" : "reference",
