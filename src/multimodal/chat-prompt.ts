@@ -128,11 +128,13 @@ export async function buildChatPrompt(messages: readonly ChatMessage[], deps: Ch
     pendingText = "";
     if (ids.length) { segments.push({ kind: "tokens", ids }); rows += ids.length; }
   };
-  const placeRows = (block: Float32Array | undefined, key: string, what: string) => {
+  /** Flushes the pending text, then appends one block of rows; returns the block's first row. */
+  const placeRows = (block: Float32Array | undefined, key: string, what: string): number => {
     if (!block) throw new Error(`${what}: no features`);
     flushText();
     segments.push({ kind: "embeddings", rows: block, n: opts.queryNum, key });
     rows += opts.queryNum;
+    return rows - opts.queryNum;
   };
   for (const [m, slot] of slots.entries()) {
     let after = pieces[m + 1];
@@ -146,8 +148,8 @@ export async function buildChatPrompt(messages: readonly ChatMessage[], deps: Ch
       });
       for (const piece of layout) {
         if (piece.kind === "text") { pendingText += piece.text; continue; }
-        imageRows.push({ image: k, crop: piece.crop, start: rows, n: opts.queryNum });
-        placeRows(enc.crops[piece.crop], `${enc.key}/${piece.crop}`, `image ${k} crop ${piece.crop}`);
+        const start = placeRows(enc.crops[piece.crop], `${enc.key}/${piece.crop}`, `image ${k} crop ${piece.crop}`);
+        imageRows.push({ image: k, crop: piece.crop, start, n: opts.queryNum });
       }
     } else {
       const v = slot.video;
@@ -158,8 +160,8 @@ export async function buildChatPrompt(messages: readonly ChatMessage[], deps: Ch
       else {
         for (const piece of imagePlaceholder(null, { schema: opts.schema, style: opts.style, imageId: null })) {
           if (piece.kind === "text") { pendingText += piece.text; continue; }
-          videoRows.push({ video: v, group, start: rows, n: opts.queryNum });
-          placeRows(enc.groups[group], `${enc.key}/${group}`, `video ${v} group ${group}`);
+          const start = placeRows(enc.groups[group], `${enc.key}/${group}`, `video ${v} group ${group}`);
+          videoRows.push({ video: v, group, start, n: opts.queryNum });
         }
       }
     }

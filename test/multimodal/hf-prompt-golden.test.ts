@@ -132,6 +132,8 @@ for (const c of cases) {
       }
     }
     assert.deepEqual(bounds, c.image_bound, "image_bound");
+    const placed = [...layout.imageRows, ...layout.videoRows].map((r) => [r.start, r.start + r.n]).sort((a, b) => a[0] - b[0]);
+    assert.deepEqual(placed, bounds, "imageRows / videoRows name the rows where the blocks went");
     assert.equal(ids.length, c.input_ids.length, "prompt length");
     const unk = tokenizer.tokenId("<unk>");
     const expected = c.input_ids.map((id: number, i: number) => (bounds.some(([s, e]) => i >= s && i < e) ? (assert.equal(id, unk), null) : id));
