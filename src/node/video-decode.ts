@@ -48,7 +48,12 @@ async function openFrameFolder(dir: string, fps: number): Promise<VideoSource> {
 }
 
 async function openAnimation(path: string, maxPixels: number): Promise<VideoSource> {
-  const bytes = await readFile(path);
+  return openAnimationBytes(await readFile(path), path, maxPixels);
+}
+
+/** An animated GIF / WebP in memory (`name` for messages); frames decoded on demand. */
+export async function openAnimationBytes(bytes: Uint8Array, name: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<VideoSource> {
+  const path = name;
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { animated: true, limitInputPixels: false }).metadata();

@@ -43,6 +43,29 @@ export async function imageBytes(url: string, limits: ImageLimits, param: string
   return bytes;
 }
 
+/**
+ * A `video_url` → the animation's bytes, checked like an image's (source, size, format, pixels per
+ * frame) and for being animated: an animated GIF or WebP.
+ */
+export async function videoBytes(url: string, limits: ImageLimits, param: string): Promise<Uint8Array> {
+  const bytes = await fetchBytes(url, limits, param);
+  if (bytes.length > limits.maxBytes) {
+    throw new ApiError(400, `The video is ${bytes.length} bytes, more than the ${limits.maxBytes} allowed.`, "video_too_large", param);
+  }
+  const format = sniffImageFormat(bytes);
+  if (format !== "gif" && format !== "webp") {
+    throw new ApiError(400, `The video must be an animated GIF or WebP (got ${format ?? describeBytes(bytes)}).`, "unsupported_video_type", param);
+  }
+  const meta = await sharp(bytes, { limitInputPixels: false, animated: true }).metadata().catch(() => null);
+  if (meta === null) throw new ApiError(400, "The video cannot be decoded (corrupt or truncated header).", "invalid_video", param);
+  if ((meta.pages ?? 1) < 2) throw new ApiError(400, `The ${format.toUpperCase()} has one frame: send it as an image_url.`, "invalid_video", param);
+  const h = meta.pageHeight ?? meta.height;
+  if (meta.width * h > limits.maxPixels) {
+    throw new ApiError(400, `The video's frames are ${meta.width}x${h} = ${meta.width * h} pixels, more than the ${limits.maxPixels} allowed.`, "video_too_large", param);
+  }
+  return bytes;
+}
+
 async function fetchBytes(url: string, limits: ImageLimits, param: string): Promise<Uint8Array> {
   if (url.startsWith("data:")) return dataBytes(url, param);
   if (/^https?:\/\//i.test(url)) {

@@ -1,17 +1,20 @@
 import { isUserError } from "../errors.js";
 import type { ChatMessage, ChatRole, ContentPart } from "../multimodal/messages.js";
 import { decodeImage } from "../node/image-decode.js";
+import { openAnimationBytes, videoPartOf } from "../node/video-decode.js";
 import { ApiError } from "./api-error.js";
-import { imageBytes, type ImageLimits } from "./image-bytes.js";
+import { imageBytes, videoBytes, type ImageLimits } from "./image-bytes.js";
 import type { ApiMessage } from "./schemas/messages.js";
 
 export type { ImageLimits } from "./image-bytes.js";
 
 /** An image part whose bytes have been fetched and checked, not yet decoded. */
 export interface PendingImage { readonly type: "pending_image"; readonly bytes: Uint8Array; readonly param: string }
+/** A video part (animated GIF / WebP) fetched and checked, not yet decoded. */
+export interface PendingVideo { readonly type: "pending_video"; readonly bytes: Uint8Array; readonly param: string }
 export interface PendingMessage {
   readonly role: ChatRole;
-  readonly content: string | readonly ({ type: "text"; text: string } | PendingImage)[];
+  readonly content: string | readonly ({ type: "text"; text: string } | PendingImage | PendingVideo)[];
 }
 
 /**
@@ -21,17 +24,24 @@ export interface PendingMessage {
  */
 export async function resolveMessages(messages: readonly ApiMessage[], limits: ImageLimits): Promise<{ messages: PendingMessage[]; images: number }> {
   let count = 0;
-  for (const m of messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === "image_url") count++;
+  let videos = 0;
+  for (const m of messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === "image_url") count++; else if (p.type === "video_url") videos++;
+  count += videos; // a video counts as one image towards the limit
   if (count > limits.maxImages) {
-    throw new ApiError(400, `The request has ${count} images; this server accepts at most ${limits.maxImages} per request.`, "too_many_images", "messages");
+    throw new ApiError(400, `The request has ${count} images${videos ? " and videos" : ""}; this server accepts at most ${limits.maxImages} per request.`, "too_many_images", "messages");
   }
   const out: PendingMessage[] = [];
   for (const [i, m] of messages.entries()) {
     const role = m.role === "developer" ? "system" : m.role;
     if (typeof m.content === "string") { out.push({ role, content: m.content }); continue; }
-    const parts: ({ type: "text"; text: string } | PendingImage)[] = [];
+    const parts: ({ type: "text"; text: string } | PendingImage | PendingVideo)[] = [];
     for (const [j, p] of m.content.entries()) {
       if (p.type === "text") { parts.push(p); continue; }
+      if (p.type === "video_url") {
+        const param = `messages[${i}].content[${j}].video_url.url`;
+        parts.push({ type: "pending_video", bytes: await videoBytes(p.video_url.url, limits, param), param });
+        continue;
+      }
       const param = `messages[${i}].content[${j}].image_url.url`;
       parts.push({ type: "pending_image", bytes: await imageBytes(p.image_url.url, limits, param), param });
     }
@@ -40,8 +50,11 @@ export async function resolveMessages(messages: readonly ApiMessage[], limits: I
   return { messages: out, images: count };
 }
 
-/** Decodes the images of checked messages (runs while the request holds the model: one at a time). */
-export async function decodeMessages(messages: readonly PendingMessage[], maxPixels: number): Promise<ChatMessage[]> {
+/**
+ * Decodes the images of checked messages (runs while the request holds the model: one at a time).
+ * A video's frames are sampled as the authors do: grouped for a 3-D resampler when `temporal`.
+ */
+export async function decodeMessages(messages: readonly PendingMessage[], maxPixels: number, temporal = false): Promise<ChatMessage[]> {
   const out: ChatMessage[] = [];
   for (const m of messages) {
     if (typeof m.content === "string") { out.push({ role: m.role, content: m.content }); continue; }
@@ -49,6 +62,10 @@ export async function decodeMessages(messages: readonly PendingMessage[], maxPix
     for (const p of m.content) {
       if (p.type === "text") { parts.push(p); continue; }
       try {
+        if (p.type === "pending_video") {
+          parts.push(await videoPartOf(await openAnimationBytes(p.bytes, "video", maxPixels), { temporal }));
+          continue;
+        }
         parts.push({ type: "image", image: await decodeImage(p.bytes, { maxPixels, name: "image" }) });
       } catch (e) {
         if (isUserError(e)) throw new ApiError(400, e.message, "invalid_image", p.param);

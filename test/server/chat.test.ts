@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { generateAll } from "../../src/runtime/generation.js";
 import { dataUri, solidPng } from "../../bench/server/png.js";
+import sharp from "sharp";
 import { decodeImage } from "../../src/node/image-decode.js";
+import { openAnimationBytes, videoPartOf } from "../../src/node/video-decode.js";
 import { startTestServer, type TestServer } from "./helpers.js";
 
 // The official `openai` client against the server on loopback, with the tiny fixture model (random
@@ -146,4 +148,31 @@ test("structured logs: one JSON line per request and per completion", async () =
   const req = lines.find((l) => l.msg === "request");
   assert.equal(req?.status, 200);
   assert.equal(req?.url, "/v1/chat/completions");
+});
+
+test("video parts: an animated GIF as video_url gets the authors' frame sampling and 3-D resampler groups, same answer as the library", async () => {
+  const frames = [[220, 30, 40], [30, 160, 60], [30, 80, 220], [240, 205, 20]].map(([r, g, b]) => ({ width: 56, height: 42, data: new Uint8Array(56 * 42 * 3).map((_, i) => [r, g, b][i % 3]) }));
+  const gif = await sharp(Buffer.concat(frames.map((f) => Buffer.from(f.data))), { raw: { width: 56, height: 42 * 4, channels: 3, pageHeight: 42 } })
+    .gif({ delay: [500, 500, 500, 500] }).toBuffer();
+  const post = (content: unknown[]) => fetch(`${t.base}/v1/chat/completions`, {
+    method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: MODEL, max_tokens: 6, temperature: 0, messages: [{ role: "user", content }] }),
+  });
+  const res = await post([{ type: "video_url", video_url: { url: dataUri(gif, "image/gif") } }, { type: "text", text: "What happens?" }]);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  const video = await videoPartOf(await openAnimationBytes(gif, "clip"), { temporal: t.vlm.hasTemporalResampler });
+  assert.equal(video.frames.length, 4, "2 s at 2 fps: every frame (3 fps > 2)");
+  const layout = await t.vlm.prompt([{ role: "user", content: [video, { type: "text", text: "What happens?" }] }]);
+  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 6, sampling: { temperature: 0 } });
+  assert.equal(body.choices[0].message.content, direct.text);
+  assert.equal(body.usage.prompt_tokens, direct.promptRows);
+
+  const still = await post([{ type: "video_url", video_url: { url: dataUri(await solidPng(20, 20, [1, 2, 3]), "image/png") } }, { type: "text", text: "?" }]);
+  assert.equal(still.status, 400);
+  assert.equal((await still.json()).error.code, "unsupported_video_type");
+  const oneFrame = await sharp({ create: { width: 8, height: 8, channels: 3, background: "#000" } }).gif().toBuffer();
+  const single = await post([{ type: "video_url", video_url: { url: dataUri(oneFrame, "image/gif") } }]);
+  assert.equal(single.status, 400);
+  assert.match((await single.json()).error.message, /one frame: send it as an image_url/);
 });

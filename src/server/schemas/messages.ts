@@ -1,6 +1,6 @@
 /**
  * JSON schemas of OpenAI chat messages as this server accepts them: system / developer / user /
- * assistant roles; text parts everywhere, `image_url` parts in user messages only. Roles and part types
+ * assistant roles; text parts everywhere, `image_url` and `video_url` parts in user messages only. Roles and part types
  * are tagged unions (ajv's `discriminator`), so an error names the one branch that was meant.
  */
 
@@ -32,6 +32,24 @@ const imagePart = {
   },
 } as const;
 
+/** A video (vLLM's `video_url` part): an animated GIF or WebP, as a data: URI or where the server allows URLs. */
+const videoPart = {
+  type: "object",
+  required: ["type", "video_url"],
+  additionalProperties: false,
+  properties: {
+    type: { const: "video_url" },
+    video_url: {
+      type: "object",
+      required: ["url"],
+      additionalProperties: false,
+      properties: {
+        url: { type: "string", minLength: 1, description: "an animated GIF or WebP: a data: URI, or an http(s) URL / local path where the server allows them" },
+      },
+    },
+  },
+} as const;
+
 /** Content made of text only: a string or a non-empty list of text parts. */
 const textContent = {
   type: ["string", "array"],
@@ -45,7 +63,7 @@ const textContent = {
 const userContent = {
   type: ["string", "array"],
   minItems: 1,
-  items: { type: "object", required: ["type"], discriminator: { propertyName: "type" }, oneOf: [textPart, imagePart] },
+  items: { type: "object", required: ["type"], discriminator: { propertyName: "type" }, oneOf: [textPart, imagePart, videoPart] },
 } as const;
 
 function message(role: string, content: object, extra: Record<string, object> = {}) {
@@ -72,8 +90,9 @@ export const messageSchema = {
 /** What a validated message looks like. */
 export type ApiTextPart = { type: "text"; text: string };
 export type ApiImagePart = { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } };
+export type ApiVideoPart = { type: "video_url"; video_url: { url: string } };
 export interface ApiMessage {
   role: "system" | "developer" | "user" | "assistant";
-  content: string | (ApiTextPart | ApiImagePart)[];
+  content: string | (ApiTextPart | ApiImagePart | ApiVideoPart)[];
   name?: string;
 }
