@@ -6,6 +6,7 @@ import { dataUri, solidPng } from "../../bench/server/png.js";
 import sharp from "sharp";
 import { decodeImage } from "../../src/node/image-decode.js";
 import { openAnimationBytes, videoPartOf } from "../../src/node/video-decode.js";
+import { planVideoFrames } from "../../src/multimodal/video/plan-frames.js";
 import { startTestServer, type TestServer } from "./helpers.js";
 
 // The official `openai` client against the server on loopback, with the tiny fixture model (random
@@ -175,4 +176,17 @@ test("video parts: an animated GIF as video_url gets the authors' frame sampling
   const single = await post([{ type: "video_url", video_url: { url: dataUri(oneFrame, "image/gif") } }]);
   assert.equal(single.status, 400);
   assert.match((await single.json()).error.message, /one frame: send it as an image_url/);
+
+  // 70 s at 1 fps: the authors' sampler takes 210 samples (3 fps) in 105 groups of 2, 6720 rows, past the
+  // 4096 context before any frame is encoded
+  const n = 70;
+  // (frames differ: the GIF encoder merges identical ones)
+  const long = await sharp(Buffer.alloc(8 * 8 * n * 3).map((_, i) => Math.floor(i / 192) * 3), { raw: { width: 8, height: 8 * n, channels: 3, pageHeight: 8 } })
+    .gif({ delay: Array(n).fill(1000) }).toBuffer();
+  const tooLong = await post([{ type: "video_url", video_url: { url: dataUri(long, "image/gif") } }]);
+  assert.equal(tooLong.status, 400);
+  const err = (await tooLong.json()).error;
+  assert.equal(err.code, "context_length_exceeded");
+  assert.equal(planVideoFrames(n, 1).temporalIds.length, 105);
+  assert.match(err.message, /video frames alone take 6720 tokens/);
 });
