@@ -12,6 +12,7 @@ import { toPixelValues } from "./image/pixel-values.js";
 import type { RgbImage } from "./image/rgb-image.js";
 import { imageKey } from "./image-key.js";
 import type { ChatMessage, ImageResolver, VideoPart } from "./messages.js";
+import { FrameFusion, type FrameFusionOptions } from "./video/framefusion.js";
 import type { PlaceholderSchema, PlaceholderStyle } from "./placeholder.js";
 
 /** `clip.minicpmv_version` of the models with the 3-D (temporal) resampler: V4.5 and o-4.5. */
@@ -34,6 +35,20 @@ export interface ChatOptions extends GenerateOptions, ImageOptions {
   /** V4.5: let the model think before answering (default off, as the authors' chat()). */
   readonly enableThinking?: boolean;
   readonly system?: string;
+  /**
+   * FrameFusion on the video's rows during prefill (`chat()` only; needs one video of two or more
+   * frame groups): true for the defaults, or its options.
+   */
+  readonly frameFusion?: boolean | FrameFusionOptions;
+}
+
+/** What FrameFusion did in the last `chat()`. */
+export interface FrameFusionReport {
+  readonly videoRows: number;
+  readonly merged: number;
+  readonly pruned: number;
+  /** Share of the video rows merged in each merging round. */
+  readonly sparsities: readonly number[];
 }
 
 export interface VlmParts {
@@ -192,15 +207,41 @@ export class MiniCPMV {
     }, { schema: this.schema, style, useImageId: opts.useImageId, queryNum: this.vision.config.queryNum });
   }
 
+  /** What FrameFusion did in the last `chat()` that used it (null otherwise). */
+  lastFrameFusion: FrameFusionReport | null = null;
+
   /** Answers a conversation from scratch; streams steps, returns the whole result. */
   async *chat(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
     const layout = await this.prompt(messages, opts);
+    const fusion = opts.frameFusion ? this.frameFusionFor(layout, opts.frameFusion === true ? {} : opts.frameFusion) : undefined;
+    this.lastFrameFusion = null;
     const cache = this.llm.newCache();
     try {
-      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts });
+      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts, prefillHooks: fusion });
     } finally {
       cache.dispose?.();
+      if (fusion) {
+        const videoRows = layout.videoRows.reduce((s, r) => s + r.n, 0);
+        this.lastFrameFusion = { videoRows, merged: fusion.merged, pruned: fusion.pruned, sparsities: [...fusion.sparsities] };
+      }
     }
+  }
+
+  /** FrameFusion hooks over the frame groups of the prompt's one video (rows from a fresh cache). */
+  private frameFusionFor(layout: ChatPromptLayout, opts: FrameFusionOptions): FrameFusion {
+    const groups = layout.videoRows;
+    if (groups.length < 2 || groups.some((g) => g.video !== groups[0].video)) {
+      throw new UserError("bad_argument", `FrameFusion needs one video with at least two frame groups in the prompt; this one has ${groups.length} group(s)${new Set(groups.map((g) => g.video)).size > 1 ? " from several videos" : ""}`);
+    }
+    const step = groups[1].start - groups[0].start;
+    if (groups.some((g, i) => g.start !== groups[0].start + i * step)) {
+      throw new UserError("bad_argument", "FrameFusion needs the video's frame groups evenly spaced in the prompt (no images or text between them)");
+    }
+    const total = layout.segments.reduce((s, seg) => s + (seg.kind === "tokens" ? seg.ids.length : seg.n), 0);
+    const last = groups[groups.length - 1];
+    // as the authors' integration: the types run to two rows past the last group (its closing tokens)
+    const rows = Math.min(total, last.start + last.n + 2) - groups[0].start;
+    return new FrameFusion({ firstRow: groups[0].start, rowsPerFrame: step, rows }, this.llm.config.nLayers, 0, opts);
   }
 
   /** A multi-turn conversation that keeps its KV cache: each `send` takes the whole message list. */

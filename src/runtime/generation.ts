@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import type { ForwardHooks } from "../models/llm/hooks.js";
 import type { KvCache, LanguageModel } from "../models/llm/language-model.js";
 import { promptLength, type PromptSegment } from "./prompt.js";
 import { Sampler, type SamplingOptions } from "./sampling.js";
@@ -37,6 +38,11 @@ export interface GenerateOptions {
   readonly onPrefillProgress?: (done: number, total: number) => void;
   /** Rows per prefill chunk. */
   readonly chunkSize?: number;
+  /**
+   * Hooks for the prefill (e.g. FrameFusion). With them the whole prompt goes through the model in one
+   * forward call (the hooks see every row), rather than segment by segment.
+   */
+  readonly prefillHooks?: ForwardHooks;
 }
 
 export interface GenerationStep {
@@ -79,11 +85,25 @@ export async function feedPrompt(
   model: LanguageModel,
   cache: KvCache,
   segments: readonly PromptSegment[],
-  opts: { signal?: AbortSignal; chunkSize?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: { signal?: AbortSignal; chunkSize?: number; onProgress?: (done: number, total: number) => void; hooks?: ForwardHooks } = {},
 ): Promise<Float32Array> {
   const total = promptLength(segments);
   if (total === 0) throw new UserError("bad_argument", "the prompt is empty");
   const chunk = opts.chunkSize ?? 256;
+  if (opts.hooks) {
+    if (opts.signal?.aborted) throw new UserError("aborted", "generation was cancelled");
+    const d = model.config.nEmbd;
+    const rows = new Float32Array(total * d);
+    let at = 0;
+    for (const seg of segments) {
+      const part = seg.kind === "tokens" ? model.embedTokens(seg.ids) : seg.rows;
+      rows.set(part, at * d);
+      at += seg.kind === "tokens" ? seg.ids.length : seg.n;
+    }
+    const r = model.forward({ kind: "embeddings", rows, n: total }, cache, { logits: "last", chunkSize: chunk, hooks: opts.hooks });
+    opts.onProgress?.(total, total);
+    return r.logits!;
+  }
   let done = 0;
   let logits: Float32Array | undefined;
   for (let s = 0; s < segments.length; s++) {
@@ -134,7 +154,7 @@ export async function* generate(
   }
   let logits: Float32Array;
   try {
-    logits = await feedPrompt(model, cache, prompt, { signal: opts.signal, chunkSize: opts.chunkSize, onProgress: opts.onPrefillProgress });
+    logits = await feedPrompt(model, cache, prompt, { signal: opts.signal, chunkSize: opts.chunkSize, onProgress: opts.onPrefillProgress, hooks: opts.prefillHooks });
   } catch (e) {
     if (e instanceof UserError && e.code === "aborted") {
       return { tokens, text, finishReason: "aborted", promptRows, prefillMs: performance.now() - t0, decodeMs: 0 };

@@ -78,7 +78,7 @@ test("a folder of frames: numeric name order, the given rate; clear errors for s
   await assert.rejects(openVideo(folder, { folderFps: 0 }), /must be positive/);
 });
 
-test("pocketvlm chat --video: the built-in model (V4.5 layout) sees one 64-row group per sampled frame", async (t) => {
+test("pocketvlm chat --video (and --frame-fusion): the built-in model (V4.5 layout) sees one 64-row group per 3 frames", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "pocketvlm-video-cli-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const path = join(dir, "clip.gif");
@@ -91,4 +91,11 @@ test("pocketvlm chat --video: the built-in model (V4.5 layout) sees one 64-row g
   // two groups of three frames: two placeholders of 64 rows, plus the text
   assert.ok(out.prompt_rows > 128 && out.prompt_rows < 128 + 40, `prompt rows ${out.prompt_rows}`);
   assert.equal(typeof out.answer, "string");
+
+  const fused = await run(process.execPath, ["--import", "tsx", "src/cli/run.ts", "chat", "--video", path, "--packing", "3",
+    "--frame-fusion", "0.5", "--json", "--max-tokens", "4", "--threads", "1", "Which way does the shape move?"]);
+  const ff = JSON.parse(fused.stdout.trim().split("\n").pop()!).frame_fusion;
+  assert.equal(ff.videoRows, 128);
+  assert.ok(ff.merged + ff.pruned > 0, JSON.stringify(ff));
+  await assert.rejects(run(process.execPath, ["--import", "tsx", "src/cli/run.ts", "chat", "Hello?", "--frame-fusion"]), /--frame-fusion works on a --video/);
 });

@@ -37,7 +37,13 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/ll
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm3/ckpt.pt --run $RUNS/llm4 --data $DATA \
   --scenes 4000 --steps 450 --images 16 --questions 12 --lr 4e-4 --warmup 30 --resampler-lr-mult 1.0 \
   --tower-blocks 1 --eval-every 450 --seed 23
+# 2d. The whole tower (features entering block 0 cached) with the resampler and the language model, on 12000
+#     scenes, plus object-centric patch targets (--patch-aux: every patch of an object names its type, colour,
+#     word / number and box, through training-only linear heads).
+$PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm4/ckpt.pt --run $RUNS/llm5 --data $DATA \
+  --scenes 12000 --steps 1500 --images 16 --questions 12 --lr 3e-4 --warmup 100 --resampler-lr-mult 1.0 \
+  --tower-blocks 4 --patch-aux 0.5 --eval-every 500 --seed 24
 # 3. Held-out test accuracy (500 test images, PyTorch) and export.
-$PY tools/shapesworld/train.py --run $RUNS/llm4 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
+$PY tools/shapesworld/train.py --run $RUNS/llm5 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
   --test-count 500 --eval-only test
-$PY tools/shapesworld/export.py --run $RUNS/llm4 --out models/shapesworld --hf-out $RUNS/hf
+$PY tools/shapesworld/export.py --run $RUNS/llm5 --out models/shapesworld --hf-out $RUNS/hf

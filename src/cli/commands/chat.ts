@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import type { ContentPart } from "../../multimodal/messages.js";
 import { decodeImageFile } from "../../node/image-decode.js";
+import { UserError } from "../../errors.js";
 import { openVlm } from "../../node/open-vlm.js";
 import { openVideo, videoPartOf } from "../../node/video-decode.js";
 import { addRunOptions, maxTokensFrom, positiveInt, positiveNumber, samplingFrom, type RunFlags } from "../options.js";
@@ -15,6 +16,7 @@ interface ChatFlags extends RunFlags {
   videoFps?: string;
   sampleFps?: string;
   packing?: string;
+  frameFusion?: string | boolean;
   preprocess: "reference" | "llamacpp" | "bluelm";
   maxSlices?: string;
   style: "authors" | "llamacpp";
@@ -35,6 +37,7 @@ export function registerChat(program: Command): void {
     .option("--video <path>", "a video: an animated GIF / WebP, or a folder of frame images (sorted by name); placed before the images")
     .option("--video-fps <n>", "frame rate of a --video folder (default 10)")
     .option("--sample-fps <n>", "video frames per second the model looks at (default 3 on MiniCPM-V 4.5, else 1)")
+    .option("--frame-fusion [cost]", "FrameFusion on the video's rows: merge similar rows of consecutive frames, prune the least attended, keeping COST of their compute (default 0.3)")
     .option("--packing <n>", "MiniCPM-V 4.5: video frames per resampler group (1-3; default: 1, more for videos over 60 s)")
     .addOption(new Option("--preprocess <policy>", "how images are cut into crops").choices(["reference", "llamacpp", "bluelm"]).default("reference"))
     .option("--max-slices <n>", "most slices per image (default 9)")
@@ -52,6 +55,9 @@ export function registerChat(program: Command): void {
     const video = f.video === undefined ? undefined : await openVideo(f.video, { folderFps: positiveNumber("--video-fps", f.videoFps) });
     const sampleFps = positiveNumber("--sample-fps", f.sampleFps);
     const packing = positiveInt("--packing", f.packing);
+    const fusionCost = typeof f.frameFusion === "string" ? positiveNumber("--frame-fusion", f.frameFusion) : undefined;
+    if (fusionCost !== undefined && fusionCost > 1) throw new UserError("bad_argument", `--frame-fusion: the cost is a share of the compute, at most 1 (got ${fusionCost})`);
+    if (f.frameFusion !== undefined && video === undefined) throw new UserError("bad_argument", "--frame-fusion works on a --video");
     const progress = loadProgress("loading");
     const vlm = await openVlm({
       model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
@@ -65,12 +71,14 @@ export function registerChat(program: Command): void {
         maxTokens, sampling, stop: f.stop, preprocess: f.preprocess, maxSliceNums, style: f.style,
         numerics: f.preprocess === "llamacpp" ? "llamacpp" : "reference",
         enableThinking: f.think, system: f.system,
+        frameFusion: f.frameFusion === undefined ? undefined : { cost: fusionCost },
       });
       const res = await streamToStdout(it, Boolean(f.json));
       if (f.json) {
         process.stdout.write(JSON.stringify({
           answer: res.text, tokens: res.tokens, finish_reason: res.finishReason, prompt_rows: res.promptRows,
           prefill_ms: Math.round(res.prefillMs), decode_ms: Math.round(res.decodeMs),
+          ...(vlm.lastFrameFusion ? { frame_fusion: vlm.lastFrameFusion } : {}),
           crops: vlm.lastImages.map((p) => ({ grid: p.grid, crops: p.crops.map((c) => [c.image.width, c.image.height]) })),
         }) + "\n");
       }
