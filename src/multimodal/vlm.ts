@@ -64,6 +64,8 @@ export interface VlmParts {
 /** Features of one image, kept so a conversation does not encode the same image twice. */
 interface CachedImage extends EncodedImage {
   readonly preprocessed: PreprocessedImage;
+  /** Per crop, the resampler's cross-attention `[Q, patches]` (mean over heads), when it was asked for. */
+  readonly crossAttention?: readonly Float32Array[];
 }
 
 /**
@@ -107,12 +109,15 @@ export class MiniCPMV {
     return this.vision.config.version === 2 ? "v2.5" : "v2.6";
   }
 
-  /** Crops + tower + resampler for one image, cached by content and options. */
-  encodeImage(image: RgbImage, opts: ImageOptions = {}): CachedImage {
+  /**
+   * Crops + tower + resampler for one image, cached by content and options. `crossAttention` also keeps
+   * the resampler's cross-attention per crop (attention-driven grounding reads it).
+   */
+  encodeImage(image: RgbImage, opts: ImageOptions = {}, crossAttention = false): CachedImage {
     const policy = opts.preprocess ?? "reference";
     const key = `${imageKey(image)}|${policy}|${opts.maxSliceNums ?? 9}|${opts.scaleResolution ?? 448}|${opts.numerics ?? "reference"}`;
     const hit = this.imageCache.get(key);
-    if (hit) {
+    if (hit && (!crossAttention || hit.crossAttention)) {
       this.imageCache.delete(key);
       this.imageCache.set(key, hit);
       return hit;
@@ -129,8 +134,9 @@ export class MiniCPMV {
       height: c.image.height,
       width: c.image.width,
     }));
-    const enc = this.vision.encode(crops, { numerics: opts.numerics });
-    const entry: CachedImage = { grid: pre.grid, crops: enc.embeddings, key, preprocessed: pre };
+    const enc = this.vision.encode(crops, { numerics: opts.numerics, crossAttention });
+    const entry: CachedImage = { grid: pre.grid, crops: enc.embeddings, key, preprocessed: pre, crossAttention: enc.crossAttention };
+    this.imageCache.delete(key);
     this.imageCache.set(key, entry);
     while (this.imageCache.size > 16) this.imageCache.delete(this.imageCache.keys().next().value!);
     return entry;

@@ -3,6 +3,7 @@ import { registerChat } from "./chat.js";
 import { registerEval } from "./eval.js";
 import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
+import { registerGround } from "./ground.js";
 import { registerLogits } from "./logits.js";
 import { registerServe } from "./serve.js";
 import { registerTokenize } from "./tokenize.js";
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerEmbedImage(program);
   registerGenerate(program);
+  registerGround(program);
   registerLogits(program);
   registerServe(program);
   registerTokenize(program);

@@ -1,0 +1,58 @@
+import { Option, type Command } from "commander";
+import { groundByAttention } from "../../grounding/ground.js";
+import { decodeImageFile } from "../../node/image-decode.js";
+import { openVlm } from "../../node/open-vlm.js";
+import { positiveInt, positiveNumber } from "../options.js";
+import { loadProgress } from "../progress.js";
+
+interface GroundFlags {
+  image: string;
+  question?: string;
+  model?: string;
+  mmproj?: string;
+  topHeads?: string;
+  threshold?: string;
+  maxSlices?: string;
+  backend: "auto" | "js" | "wasm";
+  threads?: string;
+}
+
+/** `pocketvlm ground`: where a phrase is in an image, from the model's attention (TAG), as JSON. */
+export function registerGround(program: Command): void {
+  program
+    .command("ground")
+    .description("locate a phrase in an image from the model's attention alone (TAG: no generation, no tuning); prints JSON with the point, the best box and every region, in the image's pixels")
+    .argument("<target>", "what to find, e.g. \"red circle\"; it must appear in the question")
+    .requiredOption("--image <file>", "the image (PNG, JPEG, WebP, GIF, TIFF)")
+    .option("--question <text>", "the question whose target tokens are read (default: \"Point to the <target>.\")")
+    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in model)")
+    .option("--mmproj <path>", "vision projector GGUF (mmproj), or an authors' folder")
+    .option("--top-heads <n>", "(layer, head) pairs kept per target token (default 10, the authors')")
+    .option("--threshold <t>", "share of the map's maximum a region starts at (default 0.5)")
+    .option("--max-slices <n>", "most slices per image (default 9)")
+    .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
+    .option("--threads <n>", "worker threads")
+    .action(async (target: string, f: GroundFlags) => {
+      const topHeads = positiveInt("--top-heads", f.topHeads);
+      const threshold = positiveNumber("--threshold", f.threshold);
+      const image = await decodeImageFile(f.image);
+      const progress = loadProgress("loading");
+      const vlm = await openVlm({
+        model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
+        onProgress: (stage, x) => progress.update(stage, x),
+      }).finally(() => progress.stop());
+      try {
+        const r = await groundByAttention(vlm, image, target, {
+          question: f.question, topHeads, threshold, maxSliceNums: positiveInt("--max-slices", f.maxSlices),
+        });
+        const round = (v: readonly number[]) => v.map((x) => Math.round(x * 10) / 10);
+        process.stdout.write(JSON.stringify({
+          target, point: r.point && round(r.point), box: r.best && round(r.best.box), confidence: r.best?.confidence ?? null,
+          regions: r.regions.map((g) => ({ box: round(g.box), confidence: g.confidence })),
+          image: [image.width, image.height], map: [r.map.w, r.map.h], query_rows: r.queryRows,
+        }) + "\n");
+      } finally {
+        await vlm.dispose();
+      }
+    });
+}
