@@ -1,7 +1,8 @@
 import { Option, type Command } from "commander";
 import cliProgress from "cli-progress";
-import { generateSplit, type Split } from "../../datasets/shapesworld/index.js";
+import { generateSplit, type QA, type RgbImage, type Split } from "../../datasets/shapesworld/index.js";
 import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
+import { groundByAttention } from "../../grounding/ground.js";
 import { openVlm } from "../../node/open-vlm.js";
 import { positiveInt } from "../options.js";
 import { loadProgress } from "../progress.js";
@@ -17,6 +18,19 @@ interface EvalFlags {
   backend: BackendChoice;
   threads?: string;
   maxTokens: string;
+  points: "generate" | "tag";
+  topHeads?: string;
+}
+
+/** Point questions answered by TAG: the phrase after "Point to the", located from attention, as MiniCPM-V's `<point>`. */
+function tagPoint(vlm: Awaited<ReturnType<typeof openVlm>>, topHeads: number | undefined) {
+  return async (qa: QA, image: RgbImage): Promise<string | null> => {
+    const target = qa.type === "point" ? /^Point to the (.+)\.$/.exec(qa.question)?.[1] : undefined;
+    if (!target) return null;
+    const r = await groundByAttention(vlm, image, target, { question: qa.question, topHeads });
+    if (!r.point) return "";
+    return `<point>${Math.round((r.point[0] / image.width) * 1000)} ${Math.round((r.point[1] / image.height) * 1000)}</point>`;
+  };
 }
 
 /** `pocketvlm eval`: accuracy per question type on a ShapesWorld split. */
@@ -33,6 +47,8 @@ export function registerEval(program: Command): void {
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
     .option("--threads <n>", "worker threads")
     .option("-n, --max-tokens <n>", "most tokens per answer", "32")
+    .addOption(new Option("--points <method>", "how point questions are answered: the model's generated <point>, or TAG (attention-driven grounding)").choices(["generate", "tag"]).default("generate"))
+    .option("--top-heads <n>", "with --points tag: (layer, head) pairs kept per target token (default 10)")
     .action(async (f: EvalFlags) => {
       const count = positiveInt("--count", f.count)!;
       const start = Number(f.start);
@@ -47,6 +63,7 @@ export function registerEval(program: Command): void {
         let started = false;
         const report = await evaluateSamples(vlm, samples, {
           maxTokens: positiveInt("--max-tokens", f.maxTokens),
+          answerWith: f.points === "tag" ? tagPoint(vlm, positiveInt("--top-heads", f.topHeads)) : undefined,
           onProgress: (done, total) => {
             if (!bar) return;
             if (!started) { bar.start(total, 0); started = true; }

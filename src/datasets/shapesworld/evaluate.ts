@@ -3,6 +3,8 @@
  * questions share one chat session, so the image rows are prefilled once per image.
  */
 import type { MiniCPMV } from "../../multimodal/vlm.js";
+import type { QA } from "./questions.js";
+import type { RgbImage } from "./raster.js";
 import { isCorrect } from "./score.js";
 import { renderScene } from "./render.js";
 import type { ImageSample } from "./splits.js";
@@ -28,6 +30,11 @@ export interface EvalOptions {
   /** Called after each question with (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Answers some questions another way (e.g. point questions by attention-driven grounding): a string
+   * is the answer, null leaves the question to the model's generation.
+   */
+  readonly answerWith?: (qa: QA, image: RgbImage) => Promise<string | null>;
 }
 
 export async function evaluateSamples(vlm: MiniCPMV, samples: readonly ImageSample[], opts: EvalOptions = {}): Promise<EvalReport> {
@@ -39,13 +46,16 @@ export async function evaluateSamples(vlm: MiniCPMV, samples: readonly ImageSamp
     const session = vlm.session();
     for (const qa of sample.qa) {
       if (opts.signal?.aborted) break;
-      const it = session.send(
-        [{ role: "user", content: [{ type: "image", image }, { type: "text", text: qa.question }] }],
-        { maxTokens: opts.maxTokens ?? 32, sampling: { temperature: 0 }, signal: opts.signal },
-      );
-      let r = await it.next();
-      while (!r.done) r = await it.next();
-      const answer = r.value.text.trim();
+      let answer = (await opts.answerWith?.(qa, image)) ?? null;
+      if (answer === null) {
+        const it = session.send(
+          [{ role: "user", content: [{ type: "image", image }, { type: "text", text: qa.question }] }],
+          { maxTokens: opts.maxTokens ?? 32, sampling: { temperature: 0 }, signal: opts.signal },
+        );
+        let r = await it.next();
+        while (!r.done) r = await it.next();
+        answer = r.value.text.trim();
+      }
       records.push({ id: sample.id, type: qa.type, question: qa.question, expected: qa.answer, answer, correct: isCorrect(qa, answer) });
       opts.onProgress?.(records.length, total);
     }
