@@ -8,6 +8,7 @@ import type { RgbImage } from "../multimodal/image/rgb-image.js";
 import type { ImageOptions, MiniCPMV } from "../multimodal/vlm.js";
 import type { ForwardHooks } from "../models/llm/hooks.js";
 import { feedPrompt } from "../runtime/generation.js";
+import { promptLength } from "../runtime/prompt.js";
 import { attentionMap, bestRegion, mapRegions, type TagCrop, type TagMap, type TagOptions } from "./tag-map.js";
 
 export interface GroundOptions extends TagOptions, ImageOptions {
@@ -40,7 +41,7 @@ export async function groundByAttention(vlm: MiniCPMV, image: RgbImage, target: 
   const layout = await vlm.prompt([{ role: "user", content: [{ type: "image", image }, { type: "text", text: question }] }], opts);
   const queryRows = phraseRows(vlm, layout.segments, target);
   const { nLayers, nHeads } = vlm.llm.config;
-  const rows = layout.segments.reduce((s, seg) => s + (seg.kind === "tokens" ? seg.ids.length : seg.n), 0);
+  const rows = promptLength(layout.segments);
   const tokens = queryRows.map(() => new Float32Array(nLayers * nHeads * rows));
   const hooks: ForwardHooks = {
     attention(l, probs, nQ, nKV, at) {

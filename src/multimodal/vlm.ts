@@ -5,6 +5,7 @@ import type { LanguageModel } from "../models/llm/language-model.js";
 import type { VisionModel } from "../models/vision/index.js";
 import type { VisionNumerics } from "../models/vision/index.js";
 import { generate, type GenerateOptions, type GenerationResult, type GenerationStep } from "../runtime/generation.js";
+import { promptLength } from "../runtime/prompt.js";
 import { ChatSession } from "../runtime/session.js";
 import { buildChatPrompt, type ChatPromptLayout, type EncodedImage, type EncodedVideo } from "./chat-prompt.js";
 import { preprocessImage, type PreprocessedImage, type PreprocessPolicy } from "./image/preprocess.js";
@@ -12,7 +13,7 @@ import { toPixelValues } from "./image/pixel-values.js";
 import type { RgbImage } from "./image/rgb-image.js";
 import { imageKey } from "./image-key.js";
 import type { ChatMessage, ImageResolver, VideoPart } from "./messages.js";
-import { FrameFusion, type FrameFusionOptions } from "./video/framefusion.js";
+import { FrameFusion, frameSpanOf, type FrameFusionOptions } from "./video/framefusion.js";
 import type { PlaceholderSchema, PlaceholderStyle } from "./placeholder.js";
 
 /** `clip.minicpmv_version` of the models with the 3-D (temporal) resampler: V4.5 and o-4.5. */
@@ -235,19 +236,7 @@ export class MiniCPMV {
 
   /** FrameFusion hooks over the frame groups of the prompt's one video (rows from a fresh cache). */
   private frameFusionFor(layout: ChatPromptLayout, opts: FrameFusionOptions): FrameFusion {
-    const groups = layout.videoRows;
-    if (groups.length < 2 || groups.some((g) => g.video !== groups[0].video)) {
-      throw new UserError("bad_argument", `FrameFusion needs one video with at least two frame groups in the prompt; this one has ${groups.length} group(s)${new Set(groups.map((g) => g.video)).size > 1 ? " from several videos" : ""}`);
-    }
-    const step = groups[1].start - groups[0].start;
-    if (groups.some((g, i) => g.start !== groups[0].start + i * step)) {
-      throw new UserError("bad_argument", "FrameFusion needs the video's frame groups evenly spaced in the prompt (no images or text between them)");
-    }
-    const total = layout.segments.reduce((s, seg) => s + (seg.kind === "tokens" ? seg.ids.length : seg.n), 0);
-    const last = groups[groups.length - 1];
-    // as the authors' integration: the types run to two rows past the last group (its closing tokens)
-    const rows = Math.min(total, last.start + last.n + 2) - groups[0].start;
-    return new FrameFusion({ firstRow: groups[0].start, rowsPerFrame: step, rows }, this.llm.config.nLayers, 0, opts);
+    return new FrameFusion(frameSpanOf(layout.videoRows, promptLength(layout.segments)), this.llm.config.nLayers, 0, opts);
   }
 
   /** A multi-turn conversation that keeps its KV cache: each `send` takes the whole message list. */

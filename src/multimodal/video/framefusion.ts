@@ -9,6 +9,7 @@
  * video rows cost `cost` of their full compute over all layers. Kept rows keep their positions; later
  * layers neither compute nor cache the dropped ones. Decoding is untouched.
  */
+import { UserError } from "../../errors.js";
 import type { AttentionSlice, ForwardHooks, LayerState, RowEdit } from "../../models/llm/hooks.js";
 
 export interface FrameFusionOptions {
@@ -25,6 +26,24 @@ export interface FrameSpan {
   readonly firstRow: number;
   readonly rowsPerFrame: number;
   readonly rows: number;
+}
+
+/**
+ * The span of a prompt's one video from where its frame groups landed (`ChatPromptLayout.videoRows`):
+ * the groups must be evenly spaced; as the authors' integration, the patch types run to two rows past
+ * the last group (its closing tokens).
+ */
+export function frameSpanOf(groups: readonly { video: number; start: number; n: number }[], promptRows: number): FrameSpan {
+  if (groups.length < 2 || groups.some((g) => g.video !== groups[0].video)) {
+    const videos = new Set(groups.map((g) => g.video)).size;
+    throw new UserError("bad_argument", `FrameFusion needs one video with at least two frame groups in the prompt; this one has ${groups.length} group(s)${videos > 1 ? ` from ${videos} videos` : ""}`);
+  }
+  const step = groups[1].start - groups[0].start;
+  if (groups.some((g, i) => g.start !== groups[0].start + i * step)) {
+    throw new UserError("bad_argument", "FrameFusion needs the video's frame groups evenly spaced in the prompt (no images or text between them)");
+  }
+  const last = groups[groups.length - 1];
+  return { firstRow: groups[0].start, rowsPerFrame: step, rows: Math.min(promptRows, last.start + last.n + 2) - groups[0].start };
 }
 
 /**
