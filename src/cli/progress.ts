@@ -1,4 +1,7 @@
 import cliProgress from "cli-progress";
+import type { BackendChoice } from "../node/load-llm.js";
+import { openVlm, type OpenedVlm } from "../node/open-vlm.js";
+import { positiveInt } from "./options.js";
 
 /**
  * A load-progress bar on stderr (only when stderr is a terminal, so logs and pipes stay clean).
@@ -20,4 +23,13 @@ export function loadProgress(label: string): { update(stage: string, fraction: n
       if (started) bar.stop();
     },
   };
+}
+
+/** The model a command names (or the built-in one), opened with a load-progress bar. */
+export async function openVlmWithProgress(f: { model?: string; mmproj?: string; backend: BackendChoice; threads?: string }): Promise<OpenedVlm> {
+  const progress = loadProgress("loading");
+  return openVlm({
+    model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
+    onProgress: (stage, x) => progress.update(stage, x),
+  }).finally(() => progress.stop());
 }

@@ -2,10 +2,9 @@ import { Option, type Command } from "commander";
 import type { ContentPart } from "../../multimodal/messages.js";
 import { decodeImageFile } from "../../node/image-decode.js";
 import { UserError } from "../../errors.js";
-import { openVlm } from "../../node/open-vlm.js";
 import { openVideo, videoPartOf } from "../../node/video-decode.js";
 import { addRunOptions, maxTokensFrom, positiveInt, positiveNumber, samplingFrom, type RunFlags } from "../options.js";
-import { loadProgress } from "../progress.js";
+import { openVlmWithProgress } from "../progress.js";
 import { streamToStdout } from "../stream-output.js";
 
 interface ChatFlags extends RunFlags {
@@ -58,11 +57,7 @@ export function registerChat(program: Command): void {
     const fusionCost = typeof f.frameFusion === "string" ? positiveNumber("--frame-fusion", f.frameFusion) : undefined;
     if (fusionCost !== undefined && fusionCost > 1) throw new UserError("bad_argument", `--frame-fusion: the cost is a share of the compute, at most 1 (got ${fusionCost})`);
     if (f.frameFusion !== undefined && video === undefined) throw new UserError("bad_argument", "--frame-fusion works on a --video");
-    const progress = loadProgress("loading");
-    const vlm = await openVlm({
-      model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
-      onProgress: (stage, x) => progress.update(stage, x),
-    }).finally(() => progress.stop());
+    const vlm = await openVlmWithProgress(f);
     try {
       const content: ContentPart[] = [];
       if (video) content.push(await videoPartOf(video, { temporal: vlm.hasTemporalResampler, chooseFps: sampleFps, forcePacking: packing }));

@@ -3,9 +3,9 @@ import cliProgress from "cli-progress";
 import { generateSplit, type QA, type RgbImage, type Split } from "../../datasets/shapesworld/index.js";
 import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
 import { groundByAttention } from "../../grounding/ground.js";
-import { openVlm } from "../../node/open-vlm.js";
+import type { OpenedVlm } from "../../node/open-vlm.js";
 import { positiveInt } from "../options.js";
-import { loadProgress } from "../progress.js";
+import { openVlmWithProgress } from "../progress.js";
 import type { BackendChoice } from "../../node/load-llm.js";
 
 interface EvalFlags {
@@ -23,7 +23,7 @@ interface EvalFlags {
 }
 
 /** Point questions answered by TAG: the phrase after "Point to the", located from attention, as MiniCPM-V's `<point>`. */
-function tagPoint(vlm: Awaited<ReturnType<typeof openVlm>>, topHeads: number | undefined) {
+function tagPoint(vlm: OpenedVlm, topHeads: number | undefined) {
   return async (qa: QA, image: RgbImage): Promise<string | null> => {
     const target = qa.type === "point" ? /^Point to the (.+)\.$/.exec(qa.question)?.[1] : undefined;
     if (!target) return null;
@@ -53,9 +53,7 @@ export function registerEval(program: Command): void {
       const count = positiveInt("--count", f.count)!;
       const start = Number(f.start);
       const samples = generateSplit(f.split, count, Number.isInteger(start) && start >= 0 ? start : 0);
-      const progress = loadProgress("loading");
-      const vlm = await openVlm({ model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads), onProgress: (s, x) => progress.update(s, x) })
-        .finally(() => progress.stop());
+      const vlm = await openVlmWithProgress(f);
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: "eval [{bar}] {value}/{total} questions, {eta_formatted} left", stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
         : undefined;

@@ -1,9 +1,8 @@
 import { Option, type Command } from "commander";
 import { groundByAttention } from "../../grounding/ground.js";
 import { decodeImageFile } from "../../node/image-decode.js";
-import { openVlm } from "../../node/open-vlm.js";
 import { positiveInt, positiveNumber } from "../options.js";
-import { loadProgress } from "../progress.js";
+import { openVlmWithProgress } from "../progress.js";
 
 interface GroundFlags {
   image: string;
@@ -36,11 +35,7 @@ export function registerGround(program: Command): void {
       const topHeads = positiveInt("--top-heads", f.topHeads);
       const threshold = positiveNumber("--threshold", f.threshold);
       const image = await decodeImageFile(f.image);
-      const progress = loadProgress("loading");
-      const vlm = await openVlm({
-        model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
-        onProgress: (stage, x) => progress.update(stage, x),
-      }).finally(() => progress.stop());
+      const vlm = await openVlmWithProgress(f);
       try {
         const r = await groundByAttention(vlm, image, target, {
           question: f.question, topHeads, threshold, maxSliceNums: positiveInt("--max-slices", f.maxSlices),
