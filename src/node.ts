@@ -3,7 +3,7 @@ export * from "./index.js";
 export { fileSource } from "./node/file-source.js";
 export { fileSink } from "./node/file-sink.js";
 export { decodeImage, decodeImageFile } from "./node/image-decode.js";
-export { openVideo, videoPartOf, type VideoSource, type OpenVideoOptions, type VideoPartOptions } from "./node/video-decode.js";
+export { openVideo, videoPartOf, videoPlanOf, type VideoSource, type OpenVideoOptions, type VideoPartOptions } from "./node/video-decode.js";
 export { nodeImageResolver } from "./node/image-resolver.js";
 export { openLanguageModel, createBackend } from "./node/load-llm.js";
 export { openVlm, type OpenVlmOptions } from "./node/open-vlm.js";

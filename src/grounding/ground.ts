@@ -8,7 +8,7 @@ import type { RgbImage } from "../multimodal/image/rgb-image.js";
 import type { ImageOptions, MiniCPMV } from "../multimodal/vlm.js";
 import type { ForwardHooks } from "../models/llm/hooks.js";
 import { feedPrompt } from "../runtime/generation.js";
-import { promptLength } from "../runtime/prompt.js";
+import { promptLength, type PromptSegment } from "../runtime/prompt.js";
 import { attentionMap, bestRegion, mapRegions, type TagCrop, type TagMap, type TagOptions } from "./tag-map.js";
 
 export interface GroundOptions extends TagOptions, ImageOptions {
@@ -89,13 +89,13 @@ export async function groundByAttention(vlm: MiniCPMV, image: RgbImage, target: 
 }
 
 /** Rows of the prompt's tokens that spell `phrase` (its last occurrence: the question comes after the image). */
-function phraseRows(vlm: MiniCPMV, segments: readonly { kind: string; ids?: readonly number[]; n?: number }[], phrase: string): number[] {
+function phraseRows(vlm: MiniCPMV, segments: readonly PromptSegment[], phrase: string): number[] {
   const want = new TextEncoder().encode(phrase);
   let row = 0;
   let found: number[] = [];
   for (const seg of segments) {
-    if (seg.kind !== "tokens") { row += seg.n!; continue; }
-    const ids = seg.ids!;
+    if (seg.kind !== "tokens") { row += seg.n; continue; }
+    const ids = seg.ids;
     const pieces = ids.map((id) => vlm.tokenizer.tokenToPiece(id, true));
     const bytes = new Uint8Array(pieces.reduce((s, p) => s + p.length, 0));
     const startOf: number[] = [];

@@ -221,10 +221,11 @@ export class MiniCPMV {
   async *chat(messages: readonly ChatMessage[], opts: ChatOptions = {}): AsyncGenerator<GenerationStep, GenerationResult, void> {
     const layout = await this.prompt(messages, opts);
     const fusion = opts.frameFusion ? this.frameFusionFor(layout, opts.frameFusion === true ? {} : opts.frameFusion) : undefined;
+    if (fusion && opts.prefillHooks) throw new UserError("bad_argument", "frameFusion and prefillHooks cannot be combined: FrameFusion is itself the prefill's hooks");
     this.lastFrameFusion = null;
     const cache = this.llm.newCache();
     try {
-      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts, prefillHooks: fusion });
+      return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts, prefillHooks: fusion ?? opts.prefillHooks });
     } finally {
       cache.dispose?.();
       if (fusion) {

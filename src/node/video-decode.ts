@@ -9,7 +9,7 @@ import sharp, { type Metadata } from "sharp";
 import { UserError } from "../errors.js";
 import type { RgbImage } from "../multimodal/image/rgb-image.js";
 import type { VideoPart } from "../multimodal/messages.js";
-import { planVideoFrames, type VideoPlanOptions } from "../multimodal/video/plan-frames.js";
+import { planVideoFrames, type VideoPlan, type VideoPlanOptions } from "../multimodal/video/plan-frames.js";
 import { DEFAULT_MAX_PIXELS, decodeImageFile, toRgb } from "./image-decode.js";
 
 export interface VideoSource {
@@ -53,19 +53,18 @@ async function openAnimation(path: string, maxPixels: number): Promise<VideoSour
 
 /** An animated GIF / WebP in memory (`name` for messages); frames decoded on demand. */
 export async function openAnimationBytes(bytes: Uint8Array, name: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<VideoSource> {
-  const path = name;
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { animated: true, limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new UserError("bad_image", `${path}: not a readable animation (${(e as Error).message})`, { cause: e });
+    throw new UserError("bad_image", `${name}: not a readable animation (${(e as Error).message})`, { cause: e });
   }
   const pages = meta.pages ?? 1;
   if (pages < 2 || (meta.format !== "gif" && meta.format !== "webp")) {
-    throw new UserError("bad_argument", `${path}: not an animated GIF or WebP (${meta.format}, ${pages} frame${pages === 1 ? "" : "s"}); pass an animation or a folder of frames`);
+    throw new UserError("bad_argument", `${name}: not an animated GIF or WebP (${meta.format}, ${pages} frame${pages === 1 ? "" : "s"}); pass an animation or a folder of frames`);
   }
   const height = meta.pageHeight ?? meta.height;
-  if (meta.width * height > maxPixels) throw new UserError("bad_image", `${path}: ${meta.width}x${height} frames exceed the limit of ${maxPixels} pixels`);
+  if (meta.width * height > maxPixels) throw new UserError("bad_image", `${name}: ${meta.width}x${height} frames exceed the limit of ${maxPixels} pixels`);
   const delays = Array.from({ length: pages }, (_, i) => meta.delay?.[i] ?? DEFAULT_DELAY_MS).map((d) => (d < MIN_DELAY_MS ? DEFAULT_DELAY_MS : d));
   const seconds = delays.reduce((s, d) => s + d, 0) / 1000;
   return {
@@ -74,7 +73,7 @@ export async function openAnimationBytes(bytes: Uint8Array, name: string, maxPix
     async frame(i) {
       if (!Number.isInteger(i) || i < 0 || i >= pages) throw new RangeError(`frame ${i} of ${pages}`);
       const { data, info } = await sharp(bytes, { page: i, pages: 1, limitInputPixels: maxPixels }).raw().toBuffer({ resolveWithObject: true });
-      return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels, `${path} frame ${i}`);
+      return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, info.channels, `${name} frame ${i}`);
     },
   };
 }
@@ -85,13 +84,17 @@ export interface VideoPartOptions extends VideoPlanOptions {
 }
 
 /**
- * The frames the model looks at, as a chat content part: with `temporal`, the authors' V4.5 sampling
- * (3 fps, packing for long videos); without, one frame per second, at most 64 (their V2.6 recipe).
+ * Which frames the model looks at: with `temporal`, the authors' V4.5 sampling (3 fps, packing for long
+ * videos); without, one frame per second, at most 64 (their V2.6 recipe), each its own group.
  */
-export async function videoPartOf(video: VideoSource, opts: VideoPartOptions): Promise<VideoPart> {
-  const plan = opts.temporal
+export function videoPlanOf(video: VideoSource, opts: VideoPartOptions): VideoPlan {
+  return opts.temporal
     ? planVideoFrames(video.frameCount, video.fps, opts)
     : planVideoFrames(video.frameCount, video.fps, { chooseFps: opts.chooseFps ?? 1, maxSlots: 64, maxPacking: 1 });
+}
+
+/** Those frames, decoded, as a chat content part (`plan`: when the caller already made it). */
+export async function videoPartOf(video: VideoSource, opts: VideoPartOptions, plan = videoPlanOf(video, opts)): Promise<VideoPart> {
   const frames: RgbImage[] = [];
   for (const i of plan.frameIndices) frames.push(await video.frame(i));
   return opts.temporal ? { type: "video", frames, temporalIds: plan.temporalIds } : { type: "video", frames };

@@ -92,13 +92,12 @@ export async function feedPrompt(
   const chunk = opts.chunkSize ?? 256;
   if (opts.hooks) {
     if (opts.signal?.aborted) throw new UserError("aborted", "generation was cancelled");
-    const d = model.config.nEmbd;
-    const rows = new Float32Array(total * d);
+    const rows = new Float32Array(total * model.config.nEmbd);
     let at = 0;
     for (const seg of segments) {
       const part = seg.kind === "tokens" ? model.embedTokens(seg.ids) : seg.rows;
-      rows.set(part, at * d);
-      at += seg.kind === "tokens" ? seg.ids.length : seg.n;
+      rows.set(part, at);
+      at += part.length;
     }
     const r = model.forward({ kind: "embeddings", rows, n: total }, cache, { logits: "last", chunkSize: chunk, hooks: opts.hooks });
     opts.onProgress?.(total, total);

@@ -1,4 +1,3 @@
-import type { ChatMessage } from "../multimodal/messages.js";
 import type { MiniCPMV } from "../multimodal/vlm.js";
 import { generate, type GenerationResult, type GenerationStep } from "../runtime/generation.js";
 import { promptLength } from "../runtime/prompt.js";
@@ -17,25 +16,12 @@ export interface StartedCompletion {
  * starts generating. Runs while the request holds the model. A prompt that leaves no room in the context is refused with
  * OpenAI's `context_length_exceeded`.
  */
-/** Video rows alone past the context: refused before the (long) vision encoding of the frames. */
-function refuseLongVideos(messages: readonly ChatMessage[], queryNum: number, ctx: number): void {
-  let rows = 0;
-  for (const m of messages) {
-    if (typeof m.content === "string") continue;
-    for (const p of m.content) if (p.type === "video") rows += (p.temporalIds?.length ?? p.frames.length) * queryNum;
-  }
-  if (rows >= ctx) {
-    throw new ApiError(400,
-      `This model's maximum context length is ${ctx} tokens. However, the video frames alone take ${rows} tokens. Please send a shorter video.`,
-      "context_length_exceeded", "messages");
-  }
-}
-
 export async function startCompletion(
   vlm: MiniCPMV, pending: readonly PendingMessage[], maxPixels: number, plan: CompletionPlan, signal: AbortSignal,
 ): Promise<StartedCompletion> {
-  const messages = await decodeMessages(pending, maxPixels, vlm.hasTemporalResampler);
-  refuseLongVideos(messages, vlm.vision.config.queryNum, vlm.llm.config.contextLength);
+  const messages = await decodeMessages(pending, maxPixels, {
+    temporal: vlm.hasTemporalResampler, rowsPerGroup: vlm.vision.config.queryNum, contextLength: vlm.llm.config.contextLength,
+  });
   let layout;
   try {
     layout = await vlm.prompt(messages);

@@ -1,7 +1,7 @@
 import { isUserError } from "../errors.js";
 import type { ChatMessage, ChatRole, ContentPart } from "../multimodal/messages.js";
 import { decodeImage } from "../node/image-decode.js";
-import { openAnimationBytes, videoPartOf } from "../node/video-decode.js";
+import { openAnimationBytes, videoPartOf, videoPlanOf } from "../node/video-decode.js";
 import { ApiError } from "./api-error.js";
 import { imageBytes, videoBytes, type ImageLimits } from "./image-bytes.js";
 import type { ApiMessage } from "./schemas/messages.js";
@@ -50,12 +50,21 @@ export async function resolveMessages(messages: readonly ApiMessage[], limits: I
   return { messages: out, images: count };
 }
 
+/** How videos become rows: grouped for a 3-D resampler or not, rows per group, and the context they must fit. */
+export interface VideoRows {
+  readonly temporal: boolean;
+  readonly rowsPerGroup: number;
+  readonly contextLength: number;
+}
+
 /**
  * Decodes the images of checked messages (runs while the request holds the model: one at a time).
- * A video's frames are sampled as the authors do: grouped for a 3-D resampler when `temporal`.
+ * A video's frames are sampled as the authors do; videos whose rows alone do not fit the context are
+ * refused from their frame plan, before any frame is decoded.
  */
-export async function decodeMessages(messages: readonly PendingMessage[], maxPixels: number, temporal = false): Promise<ChatMessage[]> {
+export async function decodeMessages(messages: readonly PendingMessage[], maxPixels: number, video: VideoRows): Promise<ChatMessage[]> {
   const out: ChatMessage[] = [];
+  let videoRows = 0;
   for (const m of messages) {
     if (typeof m.content === "string") { out.push({ role: m.role, content: m.content }); continue; }
     const parts: ContentPart[] = [];
@@ -63,12 +72,20 @@ export async function decodeMessages(messages: readonly PendingMessage[], maxPix
       if (p.type === "text") { parts.push(p); continue; }
       try {
         if (p.type === "pending_video") {
-          parts.push(await videoPartOf(await openAnimationBytes(p.bytes, "video", maxPixels), { temporal }));
+          const source = await openAnimationBytes(p.bytes, "video", maxPixels);
+          const plan = videoPlanOf(source, { temporal: video.temporal });
+          videoRows += plan.temporalIds.length * video.rowsPerGroup;
+          if (videoRows >= video.contextLength) {
+            throw new ApiError(400,
+              `This model's maximum context length is ${video.contextLength} tokens. However, the video frames alone take ${videoRows} tokens. Please send a shorter video.`,
+              "context_length_exceeded", "messages");
+          }
+          parts.push(await videoPartOf(source, { temporal: video.temporal }, plan));
           continue;
         }
         parts.push({ type: "image", image: await decodeImage(p.bytes, { maxPixels, name: "image" }) });
       } catch (e) {
-        if (isUserError(e)) throw new ApiError(400, e.message, "invalid_image", p.param);
+        if (isUserError(e)) throw new ApiError(400, e.message, p.type === "pending_video" ? "invalid_video" : "invalid_image", p.param);
         throw e;
       }
     }

@@ -100,6 +100,7 @@ test("on a model: a 6-frame video prompt loses rows to merging and pruning, deco
     assert.equal(fused.promptRows, plain.promptRows, "prompt rows count the full prompt");
     assert.equal(fused.tokens.length > 0, true);
     await assert.rejects(vlm.chat([{ role: "user", content: "no video" }], { frameFusion: true }).next(), /at least two frame groups/);
+    await assert.rejects(vlm.chat(messages, { frameFusion: true, prefillHooks: {} }).next(), /cannot be combined/);
   } finally {
     await vlm.dispose();
   }
