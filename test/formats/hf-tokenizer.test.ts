@@ -171,7 +171,7 @@ test("chat templates: a string, a list of named templates (default + named keys)
   assert.equal(bare.meta.has("tokenizer.chat_template"), false);
 });
 
-test("clear errors: not byte-level BPE, unknown pre-tokenizer regex, ids past the vocabulary, no tokenizer.json", async () => {
+test("clear errors: byte fallback with ByteLevel, unknown pre-tokenizer regex or kind, ids past the vocabulary, no tokenizer.json", async () => {
   const err = (code: string, re: RegExp) => (e: unknown) => e instanceof UserError && e.code === code && re.test(e.message);
   const meta = (tj: unknown, vocabSize?: number) => hfTokenizerMetadata({ tokenizerJson: tj }, { name: "m", vocabSize });
   assert.throws(() => meta(toy({ model: { type: "Unigram", vocab: [] } })), err("unsupported", /m\/tokenizer\.json: tokenizer model "Unigram"/));
@@ -179,7 +179,8 @@ test("clear errors: not byte-level BPE, unknown pre-tokenizer regex, ids past th
   const other = toy();
   (other.pre_tokenizer.pretokenizers[0] as { pattern: { Regex: string } }).pattern.Regex = "\\w+";
   assert.throws(() => meta(other), err("unsupported", /regex "\\\\w\+" is not one of the known/));
-  assert.throws(() => meta(toy({ pre_tokenizer: { type: "Whitespace" }, decoder: { type: "WordPiece" } })), err("unsupported", /not a byte-level BPE/));
+  // without ByteLevel it is read as SentencePiece-style BPE, which takes no Whitespace pre-tokenizer
+  assert.throws(() => meta(toy({ pre_tokenizer: { type: "Whitespace" }, decoder: { type: "WordPiece" } })), err("unsupported", /pre-tokenizer "Whitespace" is not supported/));
   assert.throws(() => meta(toy(), 8), err("bad_file", /token id 9 .* does not fit a vocabulary of 8/));
   assert.throws(() => meta(toy({ model: { type: "BPE", vocab: { a: -1 }, merges: [] } })), err("bad_file", /non-negative integer/));
   assert.equal(meta(toy({ pre_tokenizer: { type: "ByteLevel", add_prefix_space: false } })).string("tokenizer.ggml.pre"), "gpt-2");

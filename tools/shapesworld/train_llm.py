@@ -207,6 +207,8 @@ def main():
         rs_params += tower
     heads = ObjectHeads(cfg.v_hidden) if args.patch_aux else None
     if heads is not None:
+        if args.init and ick.get("aux") is not None:
+            heads.load_state_dict(ick["aux"])  # continuing a --patch-aux stage: keep its trained read-outs
         rs_params += list(heads.parameters())
     opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")

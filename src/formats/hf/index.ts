@@ -5,5 +5,5 @@ export { openHfCheckpoint, type HfCheckpoint, type HfFileSet, type HfTensor } fr
 export { memoryFolder, blobFolder, readJSON, readText, type FolderReader } from "./folder.js";
 export type { HfModelSource } from "./meta.js";
 export { llmArch, minicpmvVersion, type LlmArch } from "./version.js";
-export { loadHfTokenizer, hfTokenizerMetadata, readHfTokenizerFiles } from "./tokenizer.js";
+export { loadHfTokenizer, hfTokenizerMetadata, convertHfTokenizer, readHfTokenizerFiles } from "./tokenizer.js";
 export { openHfVlmFolder } from "./vlm-folder.js";

@@ -2,16 +2,20 @@ import { UserError } from "../../errors.js";
 import { GGUFMetadata } from "../gguf/reader.js";
 import { effectiveAddedTokens } from "./added-tokens.js";
 import { GGUFValueType, type GGUFEntry } from "../gguf/types.js";
+import type { HfBpeSpec } from "../tokenizer/hf-bpe.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import { readJSON, readText, type FolderReader } from "./folder.js";
 import { readSpecialVocab, type NamedTemplate, type SpecialType, type SpecialVocabFiles } from "./special-vocab.js";
-import { parseTokenizerJson } from "./tokenizer-json.js";
-import { vocabTokens } from "./vocab-tokens.js";
+import { parseTokenizerJson, type HfAddedToken, type SentencePieceTokenizerJson } from "./tokenizer-json.js";
+import { TOKEN_NORMAL, TOKEN_USER_DEFINED, vocabTokens } from "./vocab-tokens.js";
 
 /**
  * A Hugging Face tokenizer (tokenizer.json + tokenizer_config.json [+ config.json]) as the
- * `tokenizer.ggml.*` / `tokenizer.chat_template` metadata llama.cpp's convert_hf_to_gguf.py writes for
- * a byte-level BPE vocabulary, and the Tokenizer built from it.
+ * `tokenizer.ggml.*` / `tokenizer.chat_template` metadata llama.cpp's convert_hf_to_gguf.py writes, and the
+ * Tokenizer built from it. A byte-level BPE vocabulary becomes a `gpt2` one, tokenized as llama.cpp does
+ * (the two agree). A SentencePiece-style BPE (Llama-2, MiniCPM4) becomes a `llama` vocabulary with scores
+ * from the merge ranks, and its Tokenizer runs the tokenizer.json pipeline as the `tokenizers` library does
+ * (tokenizer.json has merges, not SentencePiece scores, and llama.cpp's SentencePiece rules differ in places).
  */
 
 export interface HfTokenizerFiles extends SpecialVocabFiles {
@@ -56,29 +60,77 @@ function addChatTemplates(out: Map<string, GGUFEntry>, t: string | readonly Name
   if (fallback !== undefined) out.set("tokenizer.chat_template", str(fallback));
 }
 
-/** The metadata entries, in the order the converter writes them. */
-export function hfTokenizerEntries(files: HfTokenizerFiles, opts: HfTokenizerOptions = {}): Map<string, GGUFEntry> {
+/**
+ * SentencePiece-like scores for a `llama` vocabulary: a token made by merges scores minus the rank of its first
+ * merge (so llama.cpp's highest-score-first merging follows the merge order); other model tokens score below
+ * every merged one; byte, control and unknown tokens 0 and user-defined ones -1000, as the converter writes them.
+ */
+function spmScores(t: SentencePieceTokenizerJson, tokens: readonly string[], types: readonly number[]): number[] {
+  const firstRank = new Map<string, number>();
+  t.merges.forEach(([a, b], rank) => { if (!firstRank.has(a + b)) firstRank.set(a + b, rank); });
+  return tokens.map((text, i) => {
+    if (types[i] === TOKEN_USER_DEFINED) return -1000;
+    if (types[i] !== TOKEN_NORMAL) return 0;
+    return -(firstRank.get(text) ?? t.merges.length);
+  });
+}
+
+/** The pipeline's added tokens with the `tokenizers` defaults for options tokenizer.json does not give. */
+function pipelineAdded(added: readonly HfAddedToken[]): HfBpeSpec["added"] {
+  return added.map((a) => ({
+    id: a.id, content: a.content, special: a.special, singleWord: a.singleWord ?? false, lstrip: a.lstrip ?? false,
+    rstrip: a.rstrip ?? false, normalized: a.normalized ?? !a.special,
+  }));
+}
+
+export interface HfTokenizerConversion {
+  /** The `tokenizer.*` metadata entries, in the order the converter writes them. */
+  readonly entries: Map<string, GGUFEntry>;
+  /** For a SentencePiece-style tokenizer.json: the pipeline its Tokenizer runs (Tokenizer.fromMetadata's `hf`). */
+  readonly pipeline?: HfBpeSpec;
+}
+
+export function convertHfTokenizer(files: HfTokenizerFiles, opts: HfTokenizerOptions = {}): HfTokenizerConversion {
   const where = `${opts.name ?? "tokenizer"}/tokenizer.json`;
   const t = parseTokenizerJson(files.tokenizerJson, where);
-  const { tokens, types } = vocabTokens(t, effectiveAddedTokens(t, files.tokenizerConfig), opts.vocabSize);
+  const added = effectiveAddedTokens(t, files.tokenizerConfig);
+  const { tokens, types } = vocabTokens(t, added, opts.vocabSize);
   const special = readSpecialVocab(files);
+  const spm = t.kind === "sentencepiece";
   const out = new Map<string, GGUFEntry>([
-    ["tokenizer.ggml.model", str("gpt2")],
-    ["tokenizer.ggml.pre", str(t.pre)],
+    ["tokenizer.ggml.model", str(spm ? "llama" : "gpt2")],
+    ["tokenizer.ggml.pre", str(spm ? "default" : t.pre)],
     ["tokenizer.ggml.tokens", strings(tokens)],
-    ["tokenizer.ggml.token_type", { type: GGUFValueType.ARRAY, value: { itemType: GGUFValueType.INT32, items: types } }],
   ]);
-  if (t.merges.length > 0) out.set("tokenizer.ggml.merges", strings([...t.merges]));
+  if (spm) out.set("tokenizer.ggml.scores", { type: GGUFValueType.ARRAY, value: { itemType: GGUFValueType.FLOAT32, items: spmScores(t, tokens, types) } });
+  out.set("tokenizer.ggml.token_type", { type: GGUFValueType.ARRAY, value: { itemType: GGUFValueType.INT32, items: types } });
+  if (!spm && t.merges.length > 0) out.set("tokenizer.ggml.merges", strings([...t.merges]));
   for (const [type, id] of special.ids) {
     const key = ID_KEYS[type];
     if (key) out.set(`tokenizer.ggml.${key}`, { type: GGUFValueType.UINT32, value: id });
   }
-  for (const [type, flag] of special.add) {
+  // SentencePiece vocabularies: BOS/EOS exactly as the post-processor / tokenizer_config.json say (no template,
+  // no flag: none), since llama.cpp's default for a `llama` vocabulary would add a BOS
+  const add = spm ? new Map([["bos", false], ["eos", false], ...special.add] as [SpecialType, boolean][]) : special.add;
+  for (const [type, flag] of add) {
     const key = ADD_KEYS[type];
     if (key) out.set(`tokenizer.ggml.${key}`, { type: GGUFValueType.BOOL, value: flag });
   }
+  if (spm) out.set("tokenizer.ggml.add_space_prefix", { type: GGUFValueType.BOOL, value: t.addSpacePrefix });
   addChatTemplates(out, special.chatTemplate);
-  return out;
+  if (!spm) return { entries: out };
+  const cfg = files.tokenizerConfig as Record<string, unknown> | undefined;
+  const pipeline: HfBpeSpec = {
+    where, vocab: t.vocab, merges: t.merges, unkToken: t.unkToken, fuseUnk: t.fuseUnk, byteFallback: t.byteFallback,
+    ignoreMerges: t.ignoreMerges, normalizer: t.normalizer, preTokenizer: t.preTokenizer, decoder: t.decoder,
+    added: pipelineAdded(added), cleanUpSpaces: typeof cfg === "object" && cfg !== null && cfg.clean_up_tokenization_spaces === true,
+  };
+  return { entries: out, pipeline };
+}
+
+/** The metadata entries, in the order the converter writes them. */
+export function hfTokenizerEntries(files: HfTokenizerFiles, opts: HfTokenizerOptions = {}): Map<string, GGUFEntry> {
+  return convertHfTokenizer(files, opts).entries;
 }
 
 export function hfTokenizerMetadata(files: HfTokenizerFiles, opts: HfTokenizerOptions = {}): GGUFMetadata {
@@ -110,8 +162,13 @@ export interface HfTokenizer {
   readonly meta: GGUFMetadata;
 }
 
-/** The Tokenizer of a checkpoint folder, built as from the GGUF llama.cpp would convert it to. */
+/**
+ * The Tokenizer of a checkpoint folder, built as from the GGUF llama.cpp would convert it to (byte-level BPE),
+ * or running the folder's SentencePiece-style pipeline over that vocabulary.
+ */
 export async function loadHfTokenizer(folder: FolderReader, opts: HfTokenizerOptions = {}): Promise<HfTokenizer> {
-  const meta = hfTokenizerMetadata(await readHfTokenizerFiles(folder), { name: folder.name, ...opts });
-  return { tokenizer: Tokenizer.fromMetadata(meta), meta };
+  const name = opts.name ?? folder.name;
+  const { entries, pipeline } = convertHfTokenizer(await readHfTokenizerFiles(folder), { ...opts, name });
+  const meta = new GGUFMetadata(name, entries);
+  return { tokenizer: Tokenizer.fromMetadata(meta, pipeline), meta };
 }

@@ -5,7 +5,7 @@ import type { ModelSource } from "../../models/model-source.js";
 import type { FolderReader } from "./folder.js";
 import { loadHfLanguageModel } from "./language-model.js";
 import type { HfModelSource } from "./meta.js";
-import { hfTokenizerEntries, readHfTokenizerFiles } from "./tokenizer.js";
+import { convertHfTokenizer, readHfTokenizerFiles } from "./tokenizer.js";
 import { loadHfVision } from "./vision.js";
 
 /**
@@ -34,10 +34,11 @@ export async function openHfVlmFolder(folder: FolderReader, opts: { vision?: boo
     if (vision) opened.push(vision);
     const arch = lm.meta.string("general.architecture");
     const vocabSize = lm.meta.number(`${arch}.vocab_size`);
-    const tokenizerKeys = hfTokenizerEntries(await readHfTokenizerFiles(folder), { name: folder.name, vocabSize });
-    const meta = new GGUFMetadata(lm.name, new Map([...lm.meta.entries, ...tokenizerKeys]));
+    const { entries, pipeline } = convertHfTokenizer(await readHfTokenizerFiles(folder), { name: folder.name, vocabSize });
+    const meta = new GGUFMetadata(lm.name, new Map([...lm.meta.entries, ...entries]));
     const llm: ModelSource = { name: lm.name, meta, tensors: lm.tensors };
-    return { llm, vision, tokenizer: Tokenizer.fromMetadata(meta), chatTemplate: chatTemplateOf(meta).template, close };
+    // a SentencePiece-style tokenizer.json tokenizes through its own pipeline over the same vocabulary
+    return { llm, vision, tokenizer: Tokenizer.fromMetadata(meta, pipeline), chatTemplate: chatTemplateOf(meta).template, close };
   } catch (e) {
     await close();
     throw e;

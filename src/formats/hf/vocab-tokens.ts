@@ -3,9 +3,13 @@ import type { HfAddedToken, HfTokenizerJson } from "./tokenizer-json.js";
 
 /** GGUF token types (llama.cpp's gguf.TokenType). */
 export const TOKEN_NORMAL = 1;
+export const TOKEN_UNKNOWN = 2;
 export const TOKEN_CONTROL = 3;
 export const TOKEN_USER_DEFINED = 4;
 export const TOKEN_UNUSED = 5;
+export const TOKEN_BYTE = 6;
+
+const BYTE_TOKEN = /^<0x[0-9A-Fa-f]{2}>$/;
 
 /**
  * Added tokens the converter treats as control tokens even when not marked special
@@ -27,7 +31,9 @@ export interface VocabTokens {
  * The token list and types as llama.cpp's `get_vocab_base` writes them: one entry per id below
  * `vocabSize` (the model's embedding rows; default: the tokenizer's size), ids the tokenizer does not
  * use become `[PAD<id>]` UNUSED, added tokens CONTROL when special (or special-looking) and
- * USER_DEFINED otherwise ("▁" spelled as a space), everything else NORMAL.
+ * USER_DEFINED otherwise ("▁" spelled as a space), everything else NORMAL. For a SentencePiece-style
+ * vocabulary (LlamaHfVocab's types): `<0xXX>` tokens are BYTE, the model's unknown token UNKNOWN unless it
+ * is an added token, and user-defined texts are kept as they are.
  */
 export function vocabTokens(t: HfTokenizerJson, added: readonly HfAddedToken[], vocabSize?: number): VocabTokens {
   // the tokenizer's full vocabulary (`tokenizer.vocab`): model vocabulary, then added tokens over it
@@ -44,6 +50,7 @@ export function vocabTokens(t: HfTokenizerJson, added: readonly HfAddedToken[], 
     maxId = Math.max(maxId, id);
   }
   const n = vocabSize ?? all.size;
+  const spm = t.kind === "sentencepiece";
   if (maxId >= n) {
     throw new UserError("bad_file", `${t.where}: token id ${maxId} (${JSON.stringify(byId.get(maxId))}) does not fit a vocabulary of ${n}`);
   }
@@ -57,8 +64,14 @@ export function vocabTokens(t: HfTokenizerJson, added: readonly HfAddedToken[], 
       types[i] = TOKEN_UNUSED;
     } else if (added && added.content === text) {
       const control = added.special || looksSpecial(text);
-      tokens[i] = control ? text : text.replaceAll("\u2581", " ");
+      tokens[i] = control || spm ? text : text.replaceAll("\u2581", " ");
       types[i] = control ? TOKEN_CONTROL : TOKEN_USER_DEFINED;
+    } else if (spm && BYTE_TOKEN.test(text)) {
+      tokens[i] = text;
+      types[i] = TOKEN_BYTE;
+    } else if (spm && text === t.unkToken) {
+      tokens[i] = text;
+      types[i] = TOKEN_UNKNOWN;
     } else {
       tokens[i] = text;
       types[i] = TOKEN_NORMAL;

@@ -65,21 +65,29 @@ export function buildMergeRanks(merges: readonly string[]): Map<string, number> 
 
 /** The merged symbols of a byte-level word (each char of `word` is one starting symbol). */
 export function bpeMerge(word: string, ranks: MergeRanks): string[] {
-  const n = word.length;
-  if (n <= 1) return n === 0 ? [] : [word];
-  const text: string[] = new Array(n);
+  return bpeMergeSymbols(word.split(""), (l, r) => ranks.get(l + " " + r));
+}
+
+/**
+ * BPE over starting symbols (their token texts): repeatedly merge the adjacent pair with the lowest rank,
+ * the leftmost (by starting position) on equal ranks, until no adjacent pair has a rank. `rank(l, r)` is the
+ * rank of merging `l` with `r`, or undefined when they do not merge.
+ */
+export function bpeMergeSymbols(symbols: readonly string[], rank: (left: string, right: string) => number | undefined): string[] {
+  const n = symbols.length;
+  if (n <= 1) return [...symbols];
+  const text: string[] = [...symbols];
   const prev = new Int32Array(n);
   const next = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    text[i] = word[i];
     prev[i] = i - 1;
     next[i] = i + 1 < n ? i + 1 : -1;
   }
   const heap = new CandidateHeap();
   const consider = (left: number, right: number) => {
     if (left < 0 || right < 0) return;
-    const rank = ranks.get(text[left] + " " + text[right]);
-    if (rank !== undefined) heap.push({ rank, left, right, text: text[left] + text[right] });
+    const r = rank(text[left], text[right]);
+    if (r !== undefined) heap.push({ rank: r, left, right, text: text[left] + text[right] });
   };
   for (let i = 1; i < n; i++) consider(i - 1, i);
 

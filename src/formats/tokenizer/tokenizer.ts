@@ -2,12 +2,13 @@ import { UserError } from "../../errors.js";
 import type { GGUFMetadata } from "../gguf/reader.js";
 import { cleanSpaces } from "./clean-spaces.js";
 import { BpeEncoder } from "./encode.js";
+import { HfBpe, type HfBpeSpec } from "./hf-bpe.js";
 import { pieceBytes } from "./piece.js";
 import { partitionSpecial } from "./special-split.js";
 import type { SpecialIds } from "./special-ids.js";
 import { SpmEncoder, spmPieceBytes } from "./spm.js";
 import { ATTR_CONTROL, ATTR_UNKNOWN } from "./token-attrs.js";
-import { utf8DecodeLossy, wellFormed } from "./unicode.js";
+import { utf8DecodeLossy, utf8Encode, wellFormed } from "./unicode.js";
 import { loadVocab, type Vocab } from "./vocab.js";
 
 export interface EncodeOptions {
@@ -29,6 +30,12 @@ const EMPTY = new Uint8Array(0);
 /**
  * A byte-level BPE (`gpt2`) or SentencePiece (`llama`) tokenizer built from GGUF `tokenizer.ggml.*` metadata that
  * reproduces llama.cpp: `encode` = llama_tokenize, `decode` = llama_detokenize, `tokenToPiece` = llama_token_to_piece.
+ *
+ * Built with a Hugging Face pipeline (`HfBpeSpec`, from a SentencePiece-style tokenizer.json), the vocabulary and
+ * special ids still come from the metadata, but text is encoded and decoded as the `tokenizers` library does it
+ * (`encode(text, { parseSpecial })` = `encode(text, add_special_tokens)` with `encode_special_tokens = !parseSpecial`,
+ * `decode(ids, { unparseSpecial })` = `decode(ids, skip_special_tokens = !unparseSpecial)`); `tokenToPiece` stays
+ * per token (SentencePiece pieces: "▁" as a space, byte tokens as their byte).
  */
 export class Tokenizer {
   /** Special token ids; `nl` is the newline token (llama_vocab_nl: the first token of "\n", for SentencePiece its byte token). */
@@ -36,9 +43,13 @@ export class Tokenizer {
   private readonly bpe: BpeEncoder;
   /** Set for SentencePiece vocabularies. */
   private readonly spm: SpmEncoder | null;
+  /** Set when built from a Hugging Face SentencePiece-style tokenizer.json. */
+  private readonly hf: HfBpe | null;
   private readonly pieces: (Uint8Array | undefined)[];
 
-  private constructor(private readonly vocab: Vocab) {
+  private constructor(private readonly vocab: Vocab, hf?: HfBpeSpec) {
+    if (hf && vocab.model !== "llama") throw new Error(`${vocab.file}: a Hugging Face SentencePiece-style pipeline needs a "llama" vocabulary, not "${vocab.model}"`);
+    this.hf = hf ? new HfBpe(hf) : null;
     this.bpe = new BpeEncoder(vocab);
     this.spm = vocab.model === "llama" ? new SpmEncoder(vocab) : null;
     this.pieces = new Array(vocab.tokens.length);
@@ -51,8 +62,9 @@ export class Tokenizer {
     }
   }
 
-  static fromMetadata(meta: GGUFMetadata): Tokenizer {
-    return new Tokenizer(loadVocab(meta));
+  /** `hf`: encode and decode as this Hugging Face pipeline does (see the class comment). */
+  static fromMetadata(meta: GGUFMetadata, hf?: HfBpeSpec): Tokenizer {
+    return new Tokenizer(loadVocab(meta), hf);
   }
 
   get nTokens(): number { return this.vocab.tokens.length; }
@@ -82,6 +94,11 @@ export class Tokenizer {
     const v = this.vocab;
     const out: number[] = [];
     if (addSpecial && v.addBos) out.push(v.special.bos!);
+    if (this.hf) {
+      for (const id of this.hf.encode(wellFormed(text), opts.parseSpecial ?? false)) out.push(id);
+      if (addSpecial && v.addEos) out.push(v.special.eos!);
+      return out;
+    }
     const fragments = partitionSpecial(wellFormed(text), v.specialTokens, v.tokens, v.attrs, opts.parseSpecial ?? false);
     if (this.spm) this.spm.encode(fragments, out);
     else {
@@ -103,6 +120,7 @@ export class Tokenizer {
 
   /** Token ids to bytes, as llama_detokenize(vocab, ids, removeSpecial, unparseSpecial). */
   decodeBytes(ids: readonly number[], opts: DecodeOptions = {}): Uint8Array {
+    if (this.hf) return utf8Encode(this.decodeHf(ids, opts));
     const v = this.vocab;
     let from = 0, to = ids.length;
     let stripSpace = v.addSpacePrefix;
@@ -125,7 +143,18 @@ export class Tokenizer {
 
   /** Token ids to text (invalid UTF-8 becomes U+FFFD); see `decodeBytes`. */
   decode(ids: readonly number[], opts: DecodeOptions = {}): string {
+    if (this.hf) return this.decodeHf(ids, opts);
     return utf8DecodeLossy(this.decodeBytes(ids, opts));
+  }
+
+  /** The Hugging Face decode: special tokens skipped unless `unparseSpecial`, then the decoder chain. */
+  private decodeHf(ids: readonly number[], opts: DecodeOptions): string {
+    const v = this.vocab;
+    let from = 0, to = ids.length;
+    for (const id of ids) this.checkId(id);
+    if (opts.removeSpecial && v.addBos && to > 0 && ids[0] === v.special.bos) from = 1;
+    if (opts.removeSpecial && v.addEos && to > from && ids[to - 1] === v.special.eos) to--;
+    return this.hf!.decode(ids.slice(from, to), !(opts.unparseSpecial ?? false));
   }
 
   private checkId(id: number): number {
