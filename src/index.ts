@@ -25,11 +25,12 @@ export type { ForwardHooks, LayerState, RowEdit } from "./models/llm/hooks.js";
 export { loadMmproj, loadVisionModel, type VisionModel, type VisionConfig } from "./models/vision/index.js";
 
 // multimodal
-export { MiniCPMV, VlmSession, type ChatOptions, type ImageOptions } from "./multimodal/vlm.js";
+export { MiniCPMV, VlmSession, frameFusionReport, type ChatOptions, type ImageOptions, type FrameFusionReport } from "./multimodal/vlm.js";
 export type { ChatMessage, ContentPart, ImageResolver, VideoPart } from "./multimodal/messages.js";
 export { planVideoFrames, type VideoPlan, type VideoPlanOptions } from "./multimodal/video/plan-frames.js";
 export { FrameFusion, pruningRatio, type FrameFusionOptions } from "./multimodal/video/framefusion.js";
-export { groundByAttention, type GroundOptions, type GroundResult } from "./grounding/ground.js";
+export { groundByAttention, groundingQuestion, type GroundOptions, type GroundResult } from "./grounding/ground.js";
+export { groundingJson, toThousandths, pointTo1000, boxTo1000, type GroundingJson } from "./grounding/report.js";
 export { attentionMap, mapRegions, bestRegion, type TagMap, type TagOptions } from "./grounding/tag-map.js";
 export { preprocessImage, type PreprocessPolicy } from "./multimodal/image/preprocess.js";
 export type { RgbImage } from "./multimodal/image/rgb-image.js";

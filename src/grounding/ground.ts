@@ -14,6 +14,8 @@ import { attentionMap, bestRegion, mapRegions, type TagCrop, type TagMap, type T
 export interface GroundOptions extends TagOptions, ImageOptions {
   /** The question, containing `target` (default `Point to the {target}.`). */
   readonly question?: string;
+  /** Cancels before the prefill (a `UserError` "aborted"). */
+  readonly signal?: AbortSignal;
 }
 
 export interface GroundRegion {
@@ -31,17 +33,31 @@ export interface GroundResult {
   readonly map: TagMap;
   /** Prompt rows whose attention was read (the target phrase's tokens). */
   readonly queryRows: number[];
+  /** Rows of the prompt (image rows included) that went through the model. */
+  readonly promptRows: number;
+}
+
+/**
+ * The question TAG reads the target's attention from: `question` (which must contain `target`) or
+ * `Point to the {target}.`. A `UserError` names what is wrong.
+ */
+export function groundingQuestion(target: string, question?: string): string {
+  if (target.trim() === "") throw new UserError("bad_argument", "the target phrase is empty");
+  const q = question ?? `Point to the ${target}.`;
+  if (!q.includes(target)) throw new UserError("bad_argument", `the question ${JSON.stringify(q)} does not contain the target ${JSON.stringify(target)}`);
+  return q;
 }
 
 export async function groundByAttention(vlm: MiniCPMV, image: RgbImage, target: string, opts: GroundOptions = {}): Promise<GroundResult> {
-  if (target.trim() === "") throw new UserError("bad_argument", "the target phrase is empty");
-  const question = opts.question ?? `Point to the ${target}.`;
-  if (!question.includes(target)) throw new UserError("bad_argument", `the question ${JSON.stringify(question)} does not contain the target ${JSON.stringify(target)}`);
+  const question = groundingQuestion(target, opts.question);
+  if (opts.signal?.aborted) throw new UserError("aborted", "grounding was cancelled");
   const enc = vlm.encodeImage(image, opts, true); // cached: prompt() below reuses it
   const layout = await vlm.prompt([{ role: "user", content: [{ type: "image", image }, { type: "text", text: question }] }], opts);
   const queryRows = phraseRows(vlm, layout.segments, target);
   const { nLayers, nHeads } = vlm.llm.config;
   const rows = promptLength(layout.segments);
+  const ctx = vlm.llm.config.contextLength;
+  if (rows > ctx) throw new UserError("too_large", `the prompt (${rows} rows, image rows included) does not fit the context of ${ctx}`);
   const tokens = queryRows.map(() => new Float32Array(nLayers * nHeads * rows));
   const hooks: ForwardHooks = {
     attention(l, probs, nQ, nKV, at) {
@@ -56,7 +72,7 @@ export async function groundByAttention(vlm: MiniCPMV, image: RgbImage, target: 
   };
   const cache = vlm.llm.newCache();
   try {
-    await feedPrompt(vlm.llm, cache, layout.segments, { hooks });
+    await feedPrompt(vlm.llm, cache, layout.segments, { hooks, signal: opts.signal });
   } finally {
     cache.dispose?.();
   }
@@ -85,6 +101,7 @@ export async function groundByAttention(vlm: MiniCPMV, image: RgbImage, target: 
     regions: regions.map(({ box, confidence }) => ({ box, confidence })),
     map,
     queryRows,
+    promptRows: rows,
   };
 }
 

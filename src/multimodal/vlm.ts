@@ -43,13 +43,29 @@ export interface ChatOptions extends GenerateOptions, ImageOptions {
   readonly frameFusion?: boolean | FrameFusionOptions;
 }
 
-/** What FrameFusion did in the last `chat()`. */
+/** What FrameFusion did in one prefill. */
 export interface FrameFusionReport {
+  /** Rows of the video's frame groups in the prompt. */
   readonly videoRows: number;
+  /** Rows FrameFusion works over: the frame groups, the tokens between them and the two after the last. */
+  readonly spanRows: number;
+  /** Rows of that span removed by merging, and by pruning. */
   readonly merged: number;
   readonly pruned: number;
+  /** Rows of that span left after the prefill (`spanRows - merged - pruned`). */
+  readonly keptRows: number;
   /** Share of the video rows merged in each merging round. */
   readonly sparsities: readonly number[];
+}
+
+/** What `fusion` (hooks made by `MiniCPMV.frameFusionFor(layout)`) did: read after the prefill. */
+export function frameFusionReport(fusion: FrameFusion, layout: ChatPromptLayout): FrameFusionReport {
+  const videoRows = layout.videoRows.reduce((s, r) => s + r.n, 0);
+  const spanRows = fusion.span.rows;
+  return {
+    videoRows, spanRows, merged: fusion.merged, pruned: fusion.pruned,
+    keptRows: spanRows - fusion.merged - fusion.pruned, sparsities: [...fusion.sparsities],
+  };
 }
 
 export interface VlmParts {
@@ -228,15 +244,16 @@ export class MiniCPMV {
       return yield* generate(this.llm, cache, layout.segments, this.tokenizer, { renderTokens: this.markupTokens, ...opts, prefillHooks: fusion ?? opts.prefillHooks });
     } finally {
       cache.dispose?.();
-      if (fusion) {
-        const videoRows = layout.videoRows.reduce((s, r) => s + r.n, 0);
-        this.lastFrameFusion = { videoRows, merged: fusion.merged, pruned: fusion.pruned, sparsities: [...fusion.sparsities] };
-      }
+      if (fusion) this.lastFrameFusion = frameFusionReport(fusion, layout);
     }
   }
 
-  /** FrameFusion hooks over the frame groups of the prompt's one video (rows from a fresh cache). */
-  private frameFusionFor(layout: ChatPromptLayout, opts: FrameFusionOptions): FrameFusion {
+  /**
+   * FrameFusion hooks over the frame groups of the prompt's one video, for a prefill from a fresh cache
+   * (`prefillHooks`); `frameFusionReport` tells afterwards what they did. A `UserError` when the prompt
+   * has no video of two or more frame groups.
+   */
+  frameFusionFor(layout: ChatPromptLayout, opts: FrameFusionOptions = {}): FrameFusion {
     return new FrameFusion(frameSpanOf(layout.videoRows, promptLength(layout.segments)), this.llm.config.nLayers, 0, opts);
   }
 

@@ -10,6 +10,7 @@ import { constraintVocab } from "./json-vocab.js";
 import { ModelIds } from "./model-ids.js";
 import { serverOptions, type ServerOptionsInput } from "./options.js";
 import { registerChatRoute } from "./routes/chat-completions.js";
+import { registerGroundRoute } from "./routes/ground.js";
 import { registerHealthRoute } from "./routes/health.js";
 import { registerModelRoutes } from "./routes/models.js";
 import { ServerStats } from "./stats.js";
@@ -70,6 +71,7 @@ export function createServer(input: CreateServerInput): PocketServer {
     request.log.info({ method: request.method, url: request.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
   });
   registerChatRoute(app, context);
+  registerGroundRoute(app, context);
   registerModelRoutes(app, context);
   registerHealthRoute(app, context);
 

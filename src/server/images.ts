@@ -1,4 +1,5 @@
 import { isUserError } from "../errors.js";
+import type { RgbImage } from "../multimodal/image/rgb-image.js";
 import type { ChatMessage, ChatRole, ContentPart } from "../multimodal/messages.js";
 import { decodeImage } from "../node/image-decode.js";
 import { openAnimationBytes, videoPartOf, videoPlanOf } from "../node/video-decode.js";
@@ -83,7 +84,7 @@ export async function decodeMessages(messages: readonly PendingMessage[], maxPix
           parts.push(await videoPartOf(source, { temporal: video.temporal }, plan));
           continue;
         }
-        parts.push({ type: "image", image: await decodeImage(p.bytes, { maxPixels, name: "image" }) });
+        parts.push({ type: "image", image: await decodePendingImage(p, maxPixels) });
       } catch (e) {
         if (isUserError(e)) throw new ApiError(400, e.message, p.type === "pending_video" ? "invalid_video" : "invalid_image", p.param);
         throw e;
@@ -92,4 +93,17 @@ export async function decodeMessages(messages: readonly PendingMessage[], maxPix
     out.push({ role: m.role, content: parts });
   }
   return out;
+}
+
+/**
+ * Decodes one checked image (runs while the request holds the model). A file whose body is corrupt
+ * behind a good header is a 400 `invalid_image` naming the part.
+ */
+export async function decodePendingImage(p: PendingImage, maxPixels: number): Promise<RgbImage> {
+  try {
+    return await decodeImage(p.bytes, { maxPixels, name: "image" });
+  } catch (e) {
+    if (isUserError(e)) throw new ApiError(400, e.message, "invalid_image", p.param);
+    throw e;
+  }
 }

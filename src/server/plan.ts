@@ -3,6 +3,7 @@ import { createJsonConstraint, schemaOfResponseFormat, type ConstraintVocab } fr
 import type { GenerateOptions, TokenConstraint } from "../runtime/generation.js";
 import type { SamplingOptions } from "../runtime/sampling.js";
 import { ApiError } from "./api-error.js";
+import type { FrameFusionOptions } from "../multimodal/video/framefusion.js";
 import type { ChatRequest } from "./schemas/chat-request.js";
 
 /** How one validated request is to be generated. */
@@ -11,6 +12,8 @@ export interface CompletionPlan {
   readonly includeUsage: boolean;
   /** Without signal; the caller adds the request's. */
   readonly generate: Omit<GenerateOptions, "signal">;
+  /** FrameFusion on the request's one video (`frame_fusion`), or none. */
+  readonly frameFusion?: FrameFusionOptions;
 }
 
 export interface PlanDefaults {
@@ -47,7 +50,26 @@ export function planCompletion(body: ChatRequest, vocab: ConstraintVocab, defaul
       stop,
       constraint: constraintOf(body, vocab),
     },
+    frameFusion: frameFusionOf(body),
   };
+}
+
+/**
+ * `frame_fusion` → the library's options (snake_case → camelCase), refused at once when the request has
+ * no video, or several, to work on (FrameFusion works over one video's frame groups).
+ */
+function frameFusionOf(body: ChatRequest): FrameFusionOptions | undefined {
+  const f = body.frame_fusion;
+  if (f === undefined || f === null || f === false) return undefined;
+  let videos = 0;
+  for (const m of body.messages) if (Array.isArray(m.content)) for (const p of m.content) if (p.type === "video_url") videos++;
+  if (videos !== 1) {
+    throw new ApiError(400, videos === 0
+      ? "frame_fusion works on a video, and the request has no video_url part; leave frame_fusion out or send a video."
+      : `frame_fusion works on one video, and the request has ${videos} video_url parts.`, "invalid_value", "frame_fusion");
+  }
+  if (f === true) return {};
+  return { cost: f.cost, similarity: f.similarity, ratioLowerBound: f.ratio_lower_bound };
 }
 
 function constraintOf(body: ChatRequest, vocab: ConstraintVocab): TokenConstraint | undefined {

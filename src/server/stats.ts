@@ -6,6 +6,8 @@ export class ServerStats {
   completions = 0;
   completionTokens = 0;
   promptTokens = 0;
+  /** Answers of `POST /v1/ground`. */
+  groundings = 0;
   readonly cancelled: Record<CancelReason, number> = { disconnect: 0, timeout: 0, shutdown: 0 };
   /** Responses by status class ("2xx", "4xx", "5xx"). */
   readonly responses: Record<string, number> = {};

@@ -2,12 +2,12 @@ import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import { ApiError } from "./api-error.js";
 import type { StartedCompletion } from "./completion.js";
 import type { Outcome } from "./outcome.js";
-import { apiFinishReason, chunkBody, usage, usageChunkBody, type CompletionId } from "./responses.js";
+import { apiFinishReason, chunkBody, extrasOf, usage, usageChunkBody, type CompletionId } from "./responses.js";
 import { SseStream } from "./sse.js";
 
 /**
  * A streaming answer in OpenAI's chunk format: a role delta first, one content delta per piece of
- * text, a final chunk with finish_reason, a usage chunk when asked, then `[DONE]`. An internal error
+ * text, a final chunk with finish_reason (and the `frame_fusion` report when asked), a usage chunk when asked, then `[DONE]`. An internal error
  * after the headers went out is sent as an `error` event (the official clients raise it).
  */
 export async function sendStream(
@@ -30,7 +30,7 @@ export async function sendStream(
       }
       const res = r.value;
       const completionTokens = res.tokens.filter((t) => !isEog(t)).length;
-      sse.send(chunkBody(id, {}, apiFinishReason(res.finishReason), includeUsage));
+      sse.send(chunkBody(id, {}, apiFinishReason(res.finishReason), includeUsage, extrasOf(c)));
       if (includeUsage) sse.send(usageChunkBody(id, usage(c.promptRows, completionTokens)));
       sse.done();
       return { result: res, completionTokens };

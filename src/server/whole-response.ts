@@ -1,7 +1,7 @@
 import type { FastifyReply } from "fastify";
 import type { StartedCompletion } from "./completion.js";
 import type { Outcome } from "./outcome.js";
-import { apiFinishReason, completionBody, usage, type CompletionId } from "./responses.js";
+import { apiFinishReason, completionBody, extrasOf, usage, type CompletionId } from "./responses.js";
 
 /** A non-streaming answer: generate to the end, then one `chat.completion` object. */
 export async function sendWhole(reply: FastifyReply, c: StartedCompletion, id: CompletionId, isEog: (t: number) => boolean): Promise<Outcome> {
@@ -10,7 +10,7 @@ export async function sendWhole(reply: FastifyReply, c: StartedCompletion, id: C
     if (r.done) {
       const res = r.value;
       const completionTokens = res.tokens.filter((t) => !isEog(t)).length;
-      await reply.send(completionBody(id, res.text, apiFinishReason(res.finishReason), usage(c.promptRows, completionTokens)));
+      await reply.send(completionBody(id, res.text, apiFinishReason(res.finishReason), usage(c.promptRows, completionTokens), extrasOf(c)));
       return { result: res, completionTokens };
     }
   }

@@ -48,5 +48,7 @@ test("pocketvlm ground: JSON with the point, the box and the regions in the imag
   assert.deepEqual(out.image, [380, 254]);
   assert.deepEqual(out.map, [39, 26]);
   assert.equal(out.point.length, 2);
+  assert.ok(out.point_1000.every((v: number, i: number) => Number.isInteger(v) && Math.abs(v - (out.point[i] / out.image[i]) * 1000) <= 1), `point_1000 ${out.point_1000}`);
+  assert.equal(out.box_1000.length, 4);
   assert.ok(out.regions.length >= 1 && out.confidence >= 0.5);
 });

@@ -92,11 +92,14 @@ test("on a model: a 6-frame video prompt loses rows to merging and pruning, deco
     assert.equal(report(), null);
     const noop = await run({ similarity: 2, cost: 1 });
     assert.deepEqual(noop.tokens, plain.tokens, "nothing merged or pruned: the same answer");
-    assert.deepEqual(report(), { videoRows: 6 * 64, merged: 0, pruned: 0, sparsities: [] });
+    const span = report()!.spanRows;
+    assert.ok(span > 6 * 64, "the groups, the tokens between them and the two after");
+    assert.deepEqual(report(), { videoRows: 6 * 64, spanRows: span, merged: 0, pruned: 0, keptRows: span, sparsities: [] });
 
     const fused = await run({ cost: 0.3 });
     const rep = report()!;
     assert.ok(rep.merged + rep.pruned > 0.5 * rep.videoRows, `dropped ${rep.merged} + ${rep.pruned} of ${rep.videoRows}`);
+    assert.equal(rep.keptRows, rep.spanRows - rep.merged - rep.pruned);
     assert.equal(fused.promptRows, plain.promptRows, "prompt rows count the full prompt");
     assert.equal(fused.tokens.length > 0, true);
     await assert.rejects(vlm.chat([{ role: "user", content: "no video" }], { frameFusion: true }).next(), /at least two frame groups/);

@@ -26,7 +26,7 @@ test("non-streaming: an OpenAI chat.completion equal to the library's greedy ans
   assert.equal(r.choices.length, 1);
   assert.equal(r.choices[0].message.role, "assistant");
   const layout = await t.vlm.prompt(hello);
-  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 12, sampling: { temperature: 0 } });
+  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 12, sampling: { temperature: 0 }, renderTokens: t.vlm.markupTokens });
   assert.equal(r.choices[0].message.content, direct.text);
   assert.equal(r.choices[0].finish_reason, direct.finishReason === "stop" ? "stop" : "length");
   const completion = direct.tokens.filter((id) => !t.vlm.tokenizer.isEog(id)).length;
@@ -74,7 +74,7 @@ test("image parts: a PNG data URI adds its image rows to prompt_tokens, same ans
   const r = await t.client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content }], max_tokens: 8, temperature: 0 });
   const image = await decodeImage(png);
   const layout = await t.vlm.prompt([{ role: "user", content: [{ type: "image", image }, { type: "text", text: "What colour is it?" }] }]);
-  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 8, sampling: { temperature: 0 } });
+  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 8, sampling: { temperature: 0 }, renderTokens: t.vlm.markupTokens });
   assert.equal(r.choices[0].message.content, direct.text);
   assert.equal(r.usage?.prompt_tokens, direct.promptRows);
   const textOnly = await t.client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "What colour is it?" }], max_tokens: 1, temperature: 0 });
@@ -165,7 +165,7 @@ test("video parts: an animated GIF as video_url gets the authors' frame sampling
   const video = await videoPartOf(await openAnimationBytes(gif, "clip"), { temporal: t.vlm.hasTemporalResampler });
   assert.equal(video.frames.length, 4, "2 s at 2 fps: every frame (3 fps > 2)");
   const layout = await t.vlm.prompt([{ role: "user", content: [video, { type: "text", text: "What happens?" }] }]);
-  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 6, sampling: { temperature: 0 } });
+  const direct = await generateAll(t.vlm.llm, t.vlm.llm.newCache(), layout.segments, t.vlm.tokenizer, { maxTokens: 6, sampling: { temperature: 0 }, renderTokens: t.vlm.markupTokens });
   assert.equal(body.choices[0].message.content, direct.text);
   assert.equal(body.usage.prompt_tokens, direct.promptRows);
 

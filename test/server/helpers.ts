@@ -31,11 +31,13 @@ export interface Health {
   queue: { running: number; waiting: number };
   completions: number;
   completion_tokens: number;
+  groundings: number;
   cancelled: { disconnect: number; timeout: number; shutdown: number };
 }
 
-export async function startTestServer(options: ServerOptionsInput = {}): Promise<TestServer> {
-  const vlm = await fixtureVlm();
+/** A server on a loopback port; by default around the fixture model, or around `model.vlm` (e.g. the built-in one). */
+export async function startTestServer(options: ServerOptionsInput = {}, model?: { vlm: OpenedVlm; builtInName?: string }): Promise<TestServer> {
+  const vlm = model?.vlm ?? await fixtureVlm();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -43,7 +45,7 @@ export async function startTestServer(options: ServerOptionsInput = {}): Promise
       cb();
     },
   });
-  const server = createServer({ vlm, modelPath: vlm.paths.model, options, logger: pino({ level: "info" }, sink) });
+  const server = createServer({ vlm, modelPath: vlm.paths.model, builtInName: model?.builtInName, options, logger: pino({ level: "info" }, sink) });
   await server.app.listen({ host: "127.0.0.1", port: 0 });
   const addr = server.app.server.address();
   if (typeof addr !== "object" || addr === null) throw new Error("no address");

@@ -3,6 +3,7 @@ import cliProgress from "cli-progress";
 import { generateSplit, type QA, type RgbImage, type Split } from "../../datasets/shapesworld/index.js";
 import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
 import { groundByAttention } from "../../grounding/ground.js";
+import { pointTo1000 } from "../../grounding/report.js";
 import type { OpenedVlm } from "../../node/open-vlm.js";
 import { positiveInt } from "../options.js";
 import { openVlmWithProgress } from "../progress.js";
@@ -29,7 +30,7 @@ function tagPoint(vlm: OpenedVlm, topHeads: number | undefined) {
     if (!target) return null;
     const r = await groundByAttention(vlm, image, target, { question: qa.question, topHeads });
     if (!r.point) return "";
-    return `<point>${Math.round((r.point[0] / image.width) * 1000)} ${Math.round((r.point[1] / image.height) * 1000)}</point>`;
+    return `<point>${pointTo1000(r.point, image.width, image.height).join(" ")}</point>`;
   };
 }
 

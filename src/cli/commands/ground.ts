@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { groundByAttention } from "../../grounding/ground.js";
+import { groundingJson } from "../../grounding/report.js";
 import { decodeImageFile } from "../../node/image-decode.js";
 import { positiveInt, positiveNumber } from "../options.js";
 import { openVlmWithProgress } from "../progress.js";
@@ -20,7 +21,7 @@ interface GroundFlags {
 export function registerGround(program: Command): void {
   program
     .command("ground")
-    .description("locate a phrase in an image from the model's attention alone (TAG: no generation, no tuning); prints JSON with the point, the best box and every region, in the image's pixels")
+    .description("locate a phrase in an image from the model's attention alone (TAG: no generation, no tuning); prints JSON with the point, the best box and every region, in the image's pixels and in MiniCPM-V's 0-1000 coordinates")
     .argument("<target>", "what to find, e.g. \"red circle\"; it must appear in the question")
     .requiredOption("--image <file>", "the image (PNG, JPEG, WebP, GIF, TIFF)")
     .option("--question <text>", "the question whose target tokens are read (default: \"Point to the <target>.\")")
@@ -40,12 +41,7 @@ export function registerGround(program: Command): void {
         const r = await groundByAttention(vlm, image, target, {
           question: f.question, topHeads, threshold, maxSliceNums: positiveInt("--max-slices", f.maxSlices),
         });
-        const round = (v: readonly number[]) => v.map((x) => Math.round(x * 10) / 10);
-        process.stdout.write(JSON.stringify({
-          target, point: r.point && round(r.point), box: r.best && round(r.best.box), confidence: r.best?.confidence ?? null,
-          regions: r.regions.map((g) => ({ box: round(g.box), confidence: g.confidence })),
-          image: [image.width, image.height], map: [r.map.w, r.map.h], query_rows: r.queryRows,
-        }) + "\n");
+        process.stdout.write(JSON.stringify({ target, ...groundingJson(r, image, { decimals: 1 }) }) + "\n");
       } finally {
         await vlm.dispose();
       }

@@ -33,7 +33,7 @@ const d = DEFAULT_SERVER_OPTIONS;
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("serve the model over an OpenAI-compatible HTTP API (POST /v1/chat/completions, GET /v1/models, GET /health)")
+    .description("serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (video_url parts, with frame_fusion for FrameFusion), POST /v1/ground (TAG: where a phrase is in an image), GET /v1/models, GET /health")
     .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in ShapesWorld model)")
     .option("--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: --model when it is a folder)")
     .option("--host <addr>", "address to listen on", "127.0.0.1")

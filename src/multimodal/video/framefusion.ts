@@ -92,7 +92,8 @@ export class FrameFusion implements ForwardHooks {
   private importance: Map<number, number> | null = null;
 
   constructor(
-    private readonly span: FrameSpan,
+    /** The rows it works over (the video's frame groups, the tokens between them and the two after). */
+    readonly span: FrameSpan,
     private readonly nLayers: number,
     private readonly firstPosition: number,
     opts: FrameFusionOptions = {},

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { startCompletion } from "../completion.js";
+import { startCompletion, type StartedCompletion } from "../completion.js";
 import type { ServerContext } from "../context.js";
 import { precheckContext } from "../context-precheck.js";
 import { resolveMessages } from "../images.js";
@@ -7,14 +7,14 @@ import type { Outcome } from "../outcome.js";
 import { planCompletion } from "../plan.js";
 import { acquireModel } from "../queue-slot.js";
 import { RequestCancel } from "../request-cancel.js";
-import { newCompletionId } from "../responses.js";
+import { frameFusionBody, newCompletionId } from "../responses.js";
 import { chatRequestSchema, type ChatRequest } from "../schemas/chat-request.js";
 import { sendStream } from "../stream-response.js";
 import { sendWhole } from "../whole-response.js";
 
 /**
  * `POST /v1/chat/completions`. Order of work: schema validation (by fastify, before this runs), model
- * name, context pre-check, generation plan (incl. the JSON constraint), images fetched and checked —
+ * name, context pre-check, generation plan (incl. the JSON constraint and `frame_fusion`), images fetched and checked —
  * all before queueing, so bad requests never wait — then the FIFO slot, image decoding, the prompt
  * (exact context check) and generation.
  */
@@ -33,9 +33,11 @@ export function registerChatRoute(app: FastifyInstance, ctx: ServerContext): voi
       const queueMs = performance.now() - t0;
       let outcome: Outcome;
       let promptRows = 0;
+      let fusion: StartedCompletion["frameFusion"] = null;
       try {
         const started = await startCompletion(ctx.vlm, messages, ctx.options.images.maxPixels, plan, cancel.signal);
         promptRows = started.promptRows;
+        fusion = started.frameFusion;
         const id = newCompletionId(ctx.models.id);
         outcome = plan.stream
           ? await sendStream(reply, started, id, plan.includeUsage, isEog, request.log)
@@ -52,6 +54,7 @@ export function registerChatRoute(app: FastifyInstance, ctx: ServerContext): voi
         stream: plan.stream, images, prompt_tokens: promptRows, completion_tokens: outcome.completionTokens,
         finish_reason: res?.finishReason ?? "error", cancelled: cancel.reason ?? null,
         queue_ms: Math.round(queueMs), prefill_ms: Math.round(res?.prefillMs ?? 0), decode_ms: Math.round(res?.decodeMs ?? 0),
+        ...(fusion ? { frame_fusion: frameFusionBody(fusion()) } : {}),
       }, "completion");
       return reply;
     } finally {

@@ -14,6 +14,7 @@ export function registerHealthRoute(app: FastifyInstance, ctx: ServerContext): v
       completions: s.completions,
       prompt_tokens: s.promptTokens,
       completion_tokens: s.completionTokens,
+      groundings: s.groundings,
       cancelled: s.cancelled,
       responses: s.responses,
       uptime_s: Math.round((Date.now() - s.startedAt) / 1000),

@@ -36,6 +36,18 @@ const responseFormat = {
   ],
 } as const;
 
+/** FrameFusion (the library's `FrameFusionOptions`, snake_case): true for its defaults, or some of its knobs. */
+const frameFusion = {
+  type: ["boolean", "object", "null"],
+  additionalProperties: false,
+  properties: {
+    cost: { type: "number", exclusiveMinimum: 0, maximum: 1, description: "the share of the video rows' LLM compute to keep, over all layers; default 0.3" },
+    similarity: { type: "number", description: "cosine similarity from which a row merges into the previous frame's; default 0.7, above 1 no merging" },
+    ratio_lower_bound: { type: "number", minimum: 0, maximum: 1, description: "merging ends after a round that merges less than this share of the video rows; default 0.1" },
+  },
+  description: "true, or an object with cost, similarity, ratio_lower_bound",
+} as const;
+
 export const chatRequestSchema = {
   type: "object",
   required: ["messages"],
@@ -71,6 +83,8 @@ export const chatRequestSchema = {
     top_k: nullable({ type: "integer", minimum: 0 }),
     min_p: nullable({ type: "number", minimum: 0, maximum: 1 }),
     repetition_penalty: nullable({ type: "number", exclusiveMinimum: 0 }),
+    // pocketvlm extension: FrameFusion on the request's video
+    frame_fusion: frameFusion,
   },
   if: { required: ["stream_options"], properties: { stream_options: { type: "object" } } },
   then: {
@@ -103,4 +117,12 @@ export interface ChatRequest {
   top_k?: number | null;
   min_p?: number | null;
   repetition_penalty?: number | null;
+  frame_fusion?: boolean | FrameFusionField | null;
+}
+
+/** The object form of `frame_fusion`. */
+export interface FrameFusionField {
+  cost?: number;
+  similarity?: number;
+  ratio_lower_bound?: number;
 }
