@@ -1,5 +1,5 @@
 import { UserError } from "../../errors.js";
-import type { HfDecoderStep, HfMetaspace, HfNormalizerStep, PrependScheme } from "../tokenizer/hf-bpe.js";
+import type { HfBpePipeline, HfDecoderStep, HfMetaspace, HfNormalizerStep, PrependScheme } from "../tokenizer/hf-bpe.js";
 import { preTokenizerName } from "./pre-tokenizer-name.js";
 
 /**
@@ -42,17 +42,8 @@ export interface ByteLevelTokenizerJson extends CommonTokenizerJson {
   readonly pre: string;
 }
 
-export interface SentencePieceTokenizerJson extends CommonTokenizerJson {
+export interface SentencePieceTokenizerJson extends CommonTokenizerJson, HfBpePipeline {
   readonly kind: "sentencepiece";
-  /** In rank order. */
-  readonly merges: readonly (readonly [string, string])[];
-  readonly unkToken: string | null;
-  readonly fuseUnk: boolean;
-  readonly byteFallback: boolean;
-  readonly ignoreMerges: boolean;
-  readonly normalizer: readonly HfNormalizerStep[];
-  readonly preTokenizer: readonly HfMetaspace[];
-  readonly decoder: readonly HfDecoderStep[] | null;
   /** A "▁" is put before the text (Prepend normalizer, or Metaspace with a prepend scheme). */
   readonly addSpacePrefix: boolean;
 }

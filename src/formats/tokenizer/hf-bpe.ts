@@ -47,12 +47,8 @@ export interface HfAddedTokenSpec {
   readonly normalized: boolean;
 }
 
-/** Everything of a tokenizer.json (and tokenizer_config.json) that encoding and decoding depend on. */
-export interface HfBpeSpec {
-  /** Shown in messages. */
-  readonly where: string;
-  /** The BPE model's vocabulary, text → id. */
-  readonly vocab: ReadonlyMap<string, number>;
+/** A SentencePiece-style BPE model and the pipeline around it, as tokenizer.json gives them. */
+export interface HfBpePipeline {
   /** In rank order. */
   readonly merges: readonly (readonly [string, string])[];
   readonly unkToken: string | null;
@@ -65,6 +61,14 @@ export interface HfBpeSpec {
   readonly preTokenizer: readonly HfMetaspace[];
   /** Null: no decoder (tokens joined with spaces, as `tokenizers` does). */
   readonly decoder: readonly HfDecoderStep[] | null;
+}
+
+/** Everything of a tokenizer.json (and tokenizer_config.json) that encoding and decoding depend on. */
+export interface HfBpeSpec extends HfBpePipeline {
+  /** Shown in messages. */
+  readonly where: string;
+  /** The BPE model's vocabulary, text → id. */
+  readonly vocab: ReadonlyMap<string, number>;
   readonly added: readonly HfAddedTokenSpec[];
   /** transformers' `clean_up_tokenization_spaces` after decoding. */
   readonly cleanUpSpaces: boolean;
