@@ -2,6 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateSplit, isCorrect, QUESTION_TYPES } from "../../src/datasets/shapesworld/index.js";
 import { evaluateSamples } from "../../src/datasets/shapesworld/evaluate.js";
@@ -46,6 +49,24 @@ test("pocketvlm eval --json (and --points tag): one JSON object with per-type ac
   assert.equal(plain.total.n, generateSplit("validation", 2).flatMap((s) => s.qa).length);
   assert.ok(plain.byType.point.n >= 1);
   const tag = JSON.parse((await run(process.execPath, [...args, "--points", "tag"])).stdout.trim().split("\n").pop()!);
+  // --answers: every question as one JSON line, the same ones the summary counts
+  const dir = await mkdtemp(join(tmpdir(), "pocketvlm-eval-"));
+  try {
+    const file = join(dir, "answers.jsonl");
+    const withAnswers = JSON.parse((await run(process.execPath, [...args, "--answers", file])).stdout.trim().split("\n").pop()!);
+    const lines = (await readFile(file, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(lines.length, withAnswers.total.n);
+    assert.equal(lines.filter((l) => l.correct).length, withAnswers.total.correct);
+    const scenes = generateSplit("validation", 2);
+    assert.deepEqual(lines.map((l) => l.question), scenes.flatMap((s) => s.qa.map((q) => q.question)));
+    assert.deepEqual(lines[0].image, [scenes[0].scene.width, scenes[0].scene.height]);
+    assert.deepEqual(await readdir(dir), ["answers.jsonl"], "no partial file left");
+    // a path that cannot be written fails before any question is answered, with a clear message
+    const bad = await run(process.execPath, [...args, "--answers", join(dir, "no", "such", "dir.jsonl")]).catch((e) => e);
+    assert.match(String(bad.stderr ?? bad), /no such directory/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   assert.equal(tag.total.n, plain.total.n);
   assert.deepEqual(Object.keys(tag.byType).sort(), Object.keys(plain.byType).sort());
 });

@@ -8,6 +8,7 @@ import type { OpenedVlm } from "../../node/open-vlm.js";
 import { positiveInt } from "../options.js";
 import { openVlmWithProgress } from "../progress.js";
 import type { BackendChoice } from "../../node/load-llm.js";
+import { fileSink } from "../../node/file-sink.js";
 
 interface EvalFlags {
   split: Split;
@@ -21,6 +22,7 @@ interface EvalFlags {
   maxTokens: string;
   points: "generate" | "tag";
   topHeads?: string;
+  answers?: string;
 }
 
 /** Point questions answered by TAG: the phrase after "Point to the", located from attention, as MiniCPM-V's `<point>`. */
@@ -50,11 +52,20 @@ export function registerEval(program: Command): void {
     .option("-n, --max-tokens <n>", "most tokens per answer", "32")
     .addOption(new Option("--points <method>", "how point questions are answered: the model's generated <point>, or TAG (attention-driven grounding)").choices(["generate", "tag"]).default("generate"))
     .option("--top-heads <n>", "with --points tag: (layer, head) pairs kept per target token (default 10)")
+    .option("--answers <file>", "also write every question (id, type, question, expected, answer, correct, canvas size) as JSON Lines")
     .action(async (f: EvalFlags) => {
       const count = positiveInt("--count", f.count)!;
       const start = Number(f.start);
       const samples = generateSplit(f.split, count, Number.isInteger(start) && start >= 0 ? start : 0);
-      const vlm = await openVlmWithProgress(f);
+      // opened first, so a bad path fails before the run; written whole at the end (never half-written)
+      const answers = f.answers ? await fileSink(f.answers) : undefined;
+      let vlm: OpenedVlm;
+      try {
+        vlm = await openVlmWithProgress(f);
+      } catch (e) {
+        await answers?.abort?.();
+        throw e;
+      }
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar({ format: "eval [{bar}] {value}/{total} questions, {eta_formatted} left", stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic)
         : undefined;
@@ -70,6 +81,10 @@ export function registerEval(program: Command): void {
           },
         });
         bar?.stop();
+        if (answers) {
+          await answers.write(new TextEncoder().encode(report.records.map((r) => JSON.stringify(r) + "\n").join("")));
+          await answers.close();
+        }
         if (f.json) {
           const { records, ...summary } = report;
           process.stdout.write(JSON.stringify({ split: f.split, scenes: count, ...summary, errors: records.filter((r) => !r.correct).slice(0, 20) }) + "\n");
@@ -81,6 +96,9 @@ export function registerEval(program: Command): void {
           for (const [t, r] of rows) console.log(`| ${t} | ${r.n} | ${r.correct} | ${pct(r.accuracy)} |`);
           console.log(`| **overall** | ${report.total.n} | ${report.total.correct} | ${pct(report.total.accuracy)} |`);
         }
+      } catch (e) {
+        await answers?.abort?.();
+        throw e;
       } finally {
         bar?.stop();
         await vlm.dispose();

@@ -16,6 +16,8 @@ export interface EvalRecord {
   readonly expected: string;
   readonly answer: string;
   readonly correct: boolean;
+  /** The scene's canvas [width, height] (above 448² the authors' slicing cuts it into several crops). */
+  readonly image: readonly [number, number];
 }
 
 export interface EvalReport {
@@ -56,7 +58,10 @@ export async function evaluateSamples(vlm: MiniCPMV, samples: readonly ImageSamp
         while (!r.done) r = await it.next();
         answer = r.value.text.trim();
       }
-      records.push({ id: sample.id, type: qa.type, question: qa.question, expected: qa.answer, answer, correct: isCorrect(qa, answer) });
+      records.push({
+        id: sample.id, type: qa.type, question: qa.question, expected: qa.answer, answer, correct: isCorrect(qa, answer),
+        image: [sample.scene.width, sample.scene.height],
+      });
       opts.onProgress?.(records.length, total);
     }
   }
