@@ -17,6 +17,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import random
+import re
 import sys
 import time
 
@@ -118,6 +119,13 @@ def make_batch(cache, groups, idx, enc, max_q, rng):
             if cache.targets else None}
 
 
+def only_questions(groups, pattern):
+    """The groups with only the questions matching `pattern` (re.search), groups left empty dropped."""
+    rx = re.compile(pattern)
+    kept = [dict(g, qa=[r for r in g["qa"] if rx.search(r["question"])]) for g in groups]
+    return [g for g in kept if g["qa"]]
+
+
 def lm_loss(model, batch):
     emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
     kv = prefix_forward(model.llm, emb)
@@ -153,6 +161,9 @@ def main():
                     help="> 0: train the resampler too, at this multiple of --lr (the tower stays frozen)")
     ap.add_argument("--tower-blocks", type=int, default=0,
                     help="with --resampler-lr-mult: also train the tower's last K blocks and its post-LayerNorm")
+    ap.add_argument("--question-filter", default="",
+                    help="regular expression: train and validate only on the questions it matches (a study of one "
+                         "question kind; scenes left without questions are dropped)")
     ap.add_argument("--patch-aux", type=float, default=0.0,
                     help="with --tower-blocks: weight of the object-centric patch targets (ObjectHeads)")
     args = ap.parse_args()
@@ -166,6 +177,8 @@ def main():
     if args.scenes:
         groups = groups[:args.scenes]
     val_groups = load_groups(*export("validation", args.val_count, os.path.join(args.data, "validation")))
+    if args.question_filter:
+        groups, val_groups = (only_questions(g, args.question_filter) for g in (groups, val_groups))
 
     tok_path = os.path.join(args.run, "bpe.json")
     if args.init and not os.path.exists(tok_path):
