@@ -97,7 +97,19 @@ class ObjectHeads(torch.nn.Module):
         return ce / len(OBJECT_CLASSES) + l1
 
 
-def make_batch(cache, groups, idx, enc, max_q, rng):
+def pick_questions(qa, max_q, rng, weights=()):
+    """Up to max_q of a scene's questions, uniformly, or (weights: (compiled regex, w) pairs, the first match
+    counts) without replacement with probabilities proportional to w (Efraimidis-Spirakis keys u ** (1 / w))."""
+    if len(qa) <= max_q:
+        return qa
+    if not weights:
+        return rng.sample(qa, max_q)
+    w = [next((wt for rx, wt in weights if rx.search(r["question"])), 1.0) for r in qa]
+    keys = [rng.random() ** (1.0 / x) for x in w]
+    return [qa[i] for i in sorted(range(len(qa)), key=lambda i: -keys[i])[:max_q]]
+
+
+def make_batch(cache, groups, idx, enc, max_q, rng, weights=()):
     all_rows, grids, feats = image_rows(cache, idx)
     prefixes = [enc.prefix(g) for g in grids]
     P = max(len(p) for p in prefixes)
@@ -107,7 +119,7 @@ def make_batch(cache, groups, idx, enc, max_q, rng):
     sufs, n_ans, group = [], [], []
     for b, i in enumerate(idx):
         qa = groups[i]["qa"]
-        for r in (rng.sample(qa, max_q) if len(qa) > max_q else qa):
+        for r in pick_questions(qa, max_q, rng, weights):
             ids, n = enc.suffix(r["question"], r["answer"])
             sufs.append(ids)
             n_ans.append(n)
@@ -164,6 +176,8 @@ def main():
     ap.add_argument("--question-filter", default="",
                     help="regular expression: train and validate only on the questions it matches (a study of one "
                          "question kind; scenes left without questions are dropped)")
+    ap.add_argument("--upweight", nargs=2, action="append", default=[], metavar=("REGEX", "W"),
+                    help="sample a scene's questions matching REGEX W times as often (repeatable; the first match counts)")
     ap.add_argument("--patch-aux", type=float, default=0.0,
                     help="with --tower-blocks: weight of the object-centric patch targets (ObjectHeads)")
     args = ap.parse_args()
@@ -177,6 +191,9 @@ def main():
     if args.scenes:
         groups = groups[:args.scenes]
     val_groups = load_groups(*export("validation", args.val_count, os.path.join(args.data, "validation")))
+    weights = [(re.compile(rx), float(w)) for rx, w in args.upweight]
+    if any(w <= 0 for _, w in weights):
+        ap.error("--upweight: weights must be > 0")
     if args.question_filter:
         groups, val_groups = (only_questions(g, args.question_filter) for g in (groups, val_groups))
 
@@ -260,7 +277,8 @@ def main():
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
         T.set_lr(opt, lr)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
-            batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
+            batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng,
+                               weights)
             loss = lm_loss(model, batch)
             aux = heads.loss(batch["feats"], *batch["targets"]) if heads is not None else None
         opt.zero_grad(set_to_none=True)
