@@ -43,7 +43,13 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/ll
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm4/ckpt.pt --run $RUNS/llm5 --data $DATA \
   --scenes 12000 --steps 1500 --images 16 --questions 12 --lr 3e-4 --warmup 100 --resampler-lr-mult 1.0 \
   --tower-blocks 4 --patch-aux 0.5 --eval-every 500 --seed 24
+# 2e. The same, continued on all 20000 scenes with a fresh schedule (the patch read-outs carried over). The shipped
+#     run began with --steps 1400 and was restarted from its step-121 checkpoint with --steps 1150 (the schedules'
+#     learning rates there differ by < 1%).
+$PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm5/ckpt.pt --run $RUNS/llm6 --data $DATA \
+  --scenes 20000 --steps 1150 --images 16 --questions 12 --lr 3e-4 --warmup 50 --resampler-lr-mult 1.0 \
+  --tower-blocks 4 --patch-aux 0.5 --eval-every 575 --seed 25
 # 3. Held-out test accuracy (500 test images, PyTorch) and export.
-$PY tools/shapesworld/train.py --run $RUNS/llm5 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
+$PY tools/shapesworld/train.py --run $RUNS/llm6 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
   --test-count 500 --eval-only test
-$PY tools/shapesworld/export.py --run $RUNS/llm5 --out models/shapesworld --hf-out $RUNS/hf
+$PY tools/shapesworld/export.py --run $RUNS/llm6 --out models/shapesworld --hf-out $RUNS/hf
