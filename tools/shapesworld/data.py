@@ -30,6 +30,10 @@ def export(split, count, out_dir, start=0, rounds=1):
     path = os.path.join(out_dir, f"{split}.jsonl")
     stamp = os.path.join(out_dir, f"{split}.{start}.{count}.done")
     if not os.path.exists(stamp):
+        # the JSONL is shared by every (start, count): a stamp of an earlier export no longer describes it
+        for old in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
+            if old.startswith(f"{split}.") and old.endswith(".done"):
+                os.remove(os.path.join(out_dir, old))
         cmd = ["node", "--import", "tsx", "scripts/shapesworld-export.ts", "--split", split, "--count", str(count),
                "--start", str(start), "--out", out_dir, "--rounds", str(rounds)]
         subprocess.run(cmd + (["--no-images"] if rounds > 1 else []), cwd=REPO, check=True)

@@ -96,6 +96,23 @@ def query_labels(scene, hw, cmap, patch=14):
     return torch.from_numpy(out)
 
 
+def query_boxes(scene, hw, cmap, patch=14):
+    """[64, 4] float: the box (x1 y1 x2 y2, fractions of the crop) of the object query_labels gives each query,
+    NaN where a query has none."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    cw, ch = w * patch, h * patch
+    out = np.full((CELL * CELL, 4), np.nan, np.float32)
+    objects = [s["box"] for s in scene["shapes"]] + [t["box"] for t in scene["texts"]]
+    for b in sorted(objects, key=lambda b: (b[2] - b[0]) * (b[3] - b[1])):   # larger objects win, as query_labels
+        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw
+        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
+        if not (0 <= fx < 1 and 0 <= fy < 1):
+            continue
+        out[int(fy * CELL) * CELL + int(fx * CELL)] = [b[0] / sx - ox, b[1] / sy - oy, b[2] / sx - ox, b[3] / sy - oy] / np.array([cw, ch, cw, ch])
+    return torch.from_numpy(out)
+
+
 # type of the object under a patch: 0 none, 1-5 kinds, 6 word, 7 number; colour 1-6; text id as text_class
 OBJECT_CLASSES = (8, 1 + len(COLORS), 121)
 
@@ -134,3 +151,48 @@ def object_targets(scene, pixels, hw, cmap, patch=14):
         cls[2][inside] = text_class(t)
         box[inside] = crop_box(b)
     return torch.from_numpy(cls.reshape(3, h * w)), torch.from_numpy(box.reshape(h * w, 4))
+
+
+TEXT_SLOTS = 3                                    # words have 3 letters, numbers 1-2 digits
+
+
+def text_chars(t):
+    """The text's characters by position (CHARS index + 1; 0 past its end), TEXT_SLOTS of them."""
+    return [CHARS.index(t["text"][i]) + 1 if i < len(t["text"]) else 0 for i in range(TEXT_SLOTS)]
+
+
+def object_chars(scene, pixels, hw, cmap, patch=14):
+    """[TEXT_SLOTS, h*w] long: every patch inside a word's / number's box names its characters by position (IGNORE
+    elsewhere). Factorised so a query's average of the patches keeps which digit comes first: a number is then
+    two 10-way choices, not one 100-way one."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    H, W = pixels.shape[:2]
+    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
+    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
+    X, Y = np.meshgrid(xs, ys)
+    out = np.full((TEXT_SLOTS, h, w), IGNORE, np.int64)
+    for t in scene["texts"]:
+        b = t["box"]
+        inside = (X >= b[0]) & (X < b[2]) & (Y >= b[1]) & (Y < b[3])
+        for k, c in enumerate(text_chars(t)):
+            out[k][inside] = c
+    return torch.from_numpy(out.reshape(TEXT_SLOTS, h * w))
+
+
+def query_chars(scene, hw, cmap, patch=14):
+    """[TEXT_SLOTS, 64] long: the characters of the word / number centred in each query's cell (as query_labels
+    assigns objects to cells), IGNORE for the other queries."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    cw, ch = w * patch, h * patch
+    out = np.full((TEXT_SLOTS, CELL * CELL), IGNORE, np.int64)
+    objects = [(s["box"], None) for s in scene["shapes"]] + [(t["box"], t) for t in scene["texts"]]
+    for b, t in sorted(objects, key=lambda o: (o[0][2] - o[0][0]) * (o[0][3] - o[0][1])):
+        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw
+        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
+        if not (0 <= fx < 1 and 0 <= fy < 1):
+            continue
+        k = int(fy * CELL) * CELL + int(fx * CELL)
+        out[:, k] = text_chars(t) if t is not None else IGNORE
+    return torch.from_numpy(out)

@@ -32,7 +32,8 @@ from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
-from labels import IGNORE, OBJECT_CLASSES, object_targets  # noqa: E402
+from labels import (CHARS, IGNORE, OBJECT_CLASSES, QUERY_CLASSES, TEXT_SLOTS, object_chars, object_targets,  # noqa: E402
+                    query_boxes, query_chars, query_labels)
 import train as T  # noqa: E402
 
 
@@ -41,10 +42,10 @@ class RowCache:
     tower's patch features instead ([sum h*w, d] float16, crop grids, slice grid) for a trainable resampler
     (with `stop` = k: the residual stream entering tower block k, for trainable blocks k..)."""
 
-    def __init__(self, model, groups, bf16, patches=False, stop=None, targets=False):
+    def __init__(self, model, groups, bf16, patches=False, stop=None, targets=False, row_targets=False):
         self.model, self.groups, self.rows, self.bf16, self.patches, self.stop = model, groups, {}, bf16, patches, stop
-        self.targets = targets
-        self.labels = {}
+        self.targets, self.row_targets = targets, row_targets
+        self.labels, self.row_labels = {}, {}
 
     @torch.no_grad()
     def get(self, i):
@@ -53,9 +54,15 @@ class RowCache:
             crops, grid, maps = crops_of(img, with_maps=True)
             if self.targets:
                 pixels = np.asarray(img)
-                got = [object_targets(self.groups[i]["scene"], pixels, (t.shape[1] // 14, t.shape[2] // 14), m)
-                       for t, m in zip(crops, maps)]
-                self.labels[i] = (torch.cat([c for c, _ in got], dim=1), torch.cat([b for _, b in got]))
+                scene, hws = self.groups[i]["scene"], [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
+                got = [object_targets(scene, pixels, hw, m) for hw, m in zip(hws, maps)]
+                self.labels[i] = (torch.cat([c for c, _ in got], dim=1), torch.cat([b for _, b in got]),
+                                  torch.cat([object_chars(scene, pixels, hw, m) for hw, m in zip(hws, maps)], dim=1))
+            if self.row_targets:
+                scene, hws = self.groups[i]["scene"], [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
+                self.row_labels[i] = (torch.cat([query_labels(scene, hw, m)[:3] for hw, m in zip(hws, maps)], dim=1),
+                                      torch.cat([query_boxes(scene, hw, m) for hw, m in zip(hws, maps)]),
+                                      torch.cat([query_chars(scene, hw, m) for hw, m in zip(hws, maps)], dim=1))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                 if self.patches:
                     x, sizes = encode_patches(self.model, crops, self.stop)
@@ -76,25 +83,76 @@ def image_rows(cache, idx):
     sizes = [s for _, ss, _ in got for s in ss]
     if cache.stop is not None:
         x = finish_patches(cache.model, x, sizes, cache.stop)
-    return resample(cache.model, x, sizes), [g for _, _, g in got], x if cache.stop is not None else None
+    return resample(cache.model, x, sizes), [g for _, _, g in got], (x, sizes) if cache.stop is not None else None
+
+
+def box_l1(pred, box):
+    """L1 between predicted and target boxes (rows with a NaN target skipped), in tenths of the crop (an L1 of 0.1
+    is 1% of the crop)."""
+    on = ~box[:, 0].isnan()
+    return F.l1_loss(pred[on].float() * 10, box[on] * 10) if on.any() else pred.sum() * 0
+
+
+def chars_ce(logits, chars):
+    """Mean cross-entropy over the TEXT_SLOTS character positions (IGNORE targets skipped)."""
+    parts = logits.float().view(-1, TEXT_SLOTS, 1 + len(CHARS))
+    got = [F.cross_entropy(parts[:, k], chars[k], ignore_index=IGNORE) for k in range(TEXT_SLOTS) if (chars[k] != IGNORE).any()]
+    return sum(got) / TEXT_SLOTS if got else logits.sum() * 0
+
+
+def own_positions(sizes):
+    """[sum h*w, 2]: each patch centre's x, y as fractions of its crop (crop order, row-major)."""
+    out = []
+    for h, w in sizes:
+        ys, xs = torch.meshgrid((torch.arange(h) + 0.5) / h, (torch.arange(w) + 0.5) / w, indexing="ij")
+        out.append(torch.stack([xs.reshape(-1), ys.reshape(-1)], 1))
+    return torch.cat(out)
 
 
 class ObjectHeads(torch.nn.Module):
     """Training-only linear read-outs of the tower's output patches (not exported): object type, colour,
-    word / number and box (labels.object_targets). Linear, because the resampler only mixes patches linearly."""
+    word / number and box (labels.object_targets), and the patch's own position (with pos_weight > 0). Linear,
+    because the resampler only mixes patches linearly: a patch feature that states its position linearly lets a
+    query's weighted average of an object's patches state where the object is."""
 
-    def __init__(self, d):
+    def __init__(self, d, pos_weight=0.0, chars_weight=0.0):
         super().__init__()
         self.cls = torch.nn.Linear(d, sum(OBJECT_CLASSES))
         self.box = torch.nn.Linear(d, 4)
+        self.pos = torch.nn.Linear(d, 2)
+        self.chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
+        self.pos_weight, self.chars_weight = pos_weight, chars_weight
 
-    def loss(self, feats, cls, box):
+    def loss(self, feats, cls, box, chars, sizes):
         logits = self.cls(feats).float().split(OBJECT_CLASSES, dim=1)
         ce = sum(F.cross_entropy(lg, y, ignore_index=IGNORE) for lg, y in zip(logits, cls) if (y != IGNORE).any())
-        on = ~box[:, 0].isnan()
-        # x10: the box in tenths of the crop, so an L1 of 0.1 is 1% of the crop
-        l1 = F.l1_loss(self.box(feats[on]).float() * 10, box[on] * 10) if on.any() else feats.sum() * 0
-        return ce / len(OBJECT_CLASSES) + l1
+        out = ce / len(OBJECT_CLASSES) + box_l1(self.box(feats), box)
+        if self.pos_weight > 0:
+            out = out + self.pos_weight * F.l1_loss(self.pos(feats).float() * 10, own_positions(sizes) * 10)
+        if self.chars_weight > 0:
+            out = out + self.chars_weight * chars_ce(self.chars(feats), chars)
+        return out
+
+
+class RowHeads(torch.nn.Module):
+    """Training-only linear read-outs of the image rows the language model sees (not exported): for each query, the
+    type, colour and word / number of the object centred in its cell of the 8 x 8 map (labels.query_labels) and
+    that object's box (labels.query_boxes), so the rows keep where in its cell an object is, not only which cell."""
+
+    def __init__(self, d, chars_weight=0.0):
+        super().__init__()
+        self.cls = torch.nn.Linear(d, sum(QUERY_CLASSES[:3]))
+        self.box = torch.nn.Linear(d, 4)
+        self.chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
+        self.chars_weight = chars_weight
+
+    def loss(self, rows, cls, box, chars):
+        logits = self.cls(rows).float().split(QUERY_CLASSES[:3], dim=1)
+        ce = sum(F.cross_entropy(lg, y, ignore_index=IGNORE) for lg, y in zip(logits, cls) if (y != IGNORE).any())
+        out = ce / 3 + box_l1(self.box(rows), box)
+        if self.chars_weight > 0:
+            out = out + self.chars_weight * chars_ce(self.chars(rows), chars)
+        return out
 
 
 def pick_questions(qa, max_q, rng, weights=()):
@@ -127,8 +185,10 @@ def make_batch(cache, groups, idx, enc, max_q, rng, weights=()):
     suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
             "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group), "feats": feats,
-            "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0))]
-            if cache.targets else None}
+            "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0, 1))]
+            if cache.targets else None,
+            "row_targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.row_labels[i] for i in idx)), (1, 0, 1))]
+            if cache.row_targets else None}
 
 
 def only_questions(groups, pattern):
@@ -180,11 +240,25 @@ def main():
                     help="sample a scene's questions matching REGEX W times as often (repeatable; the first match counts)")
     ap.add_argument("--patch-aux", type=float, default=0.0,
                     help="with --tower-blocks: weight of the object-centric patch targets (ObjectHeads)")
+    ap.add_argument("--patch-pos", type=float, default=0.0,
+                    help="with --patch-aux: weight (within it) of each patch's own position, read linearly")
+    ap.add_argument("--text-chars", type=float, default=0.0,
+                    help="weight (within --patch-aux and --row-aux) of a word's / number's characters by position, "
+                         "named by every patch of it and by the query its centre falls in")
+    ap.add_argument("--row-aux", type=float, default=0.0,
+                    help="with --resampler-lr-mult: weight of the per-query targets on the image rows (RowHeads: the "
+                         "type, colour, text and box of the object centred in each query's cell)")
     args = ap.parse_args()
     if args.tower_blocks and args.resampler_lr_mult <= 0:
         ap.error("--tower-blocks needs --resampler-lr-mult > 0 (the blocks train at the resampler's learning rate)")
     if args.patch_aux and not args.tower_blocks:
         ap.error("--patch-aux needs --tower-blocks (the targets train the tower)")
+    if args.patch_pos and not args.patch_aux:
+        ap.error("--patch-pos needs --patch-aux")
+    if args.text_chars and not (args.patch_aux or args.row_aux):
+        ap.error("--text-chars needs --patch-aux or --row-aux")
+    if args.row_aux and args.resampler_lr_mult <= 0:
+        ap.error("--row-aux needs --resampler-lr-mult > 0 (the targets train the resampler)")
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train"), rounds=args.rounds))
@@ -235,11 +309,17 @@ def main():
         for p in tower:
             p.requires_grad_(True)
         rs_params += tower
-    heads = ObjectHeads(cfg.v_hidden) if args.patch_aux else None
+    heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars) if args.patch_aux else None
     if heads is not None:
         if args.init and ick.get("aux") is not None:
-            heads.load_state_dict(ick["aux"])  # continuing a --patch-aux stage: keep its trained read-outs
+            # continuing a --patch-aux stage: keep its trained read-outs (a new position read-out starts fresh)
+            heads.load_state_dict(ick["aux"], strict=False)
         rs_params += list(heads.parameters())
+    row_heads = RowHeads(cfg.hidden, args.text_chars) if args.row_aux else None
+    if row_heads is not None:
+        if args.init and ick.get("row_aux") is not None:
+            row_heads.load_state_dict(ick["row_aux"], strict=False)
+        rs_params += list(row_heads.parameters())
     opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     step, elapsed = 0, 0.0
@@ -249,6 +329,8 @@ def main():
         opt.load_state_dict(ck["opt"])
         if heads is not None:
             heads.load_state_dict(ck["aux"])
+        if row_heads is not None:
+            row_heads.load_state_dict(ck["row_aux"])
         # the saved figure includes the earlier stages' time (base_elapsed); this run's clock excludes it
         step, elapsed = ck["step"], ck["elapsed"] - base_elapsed
         T.log(f"resumed at step {step}")
@@ -257,17 +339,19 @@ def main():
 
     def save():
         tmp = ckpt_path + ".tmp"
-        torch.save({"model": model.state_dict(), "aux": heads.state_dict() if heads is not None else None, "opt": opt.state_dict(), "step": step,
+        torch.save({"model": model.state_dict(), "aux": heads.state_dict() if heads is not None else None,
+                    "row_aux": row_heads.state_dict() if row_heads is not None else None, "opt": opt.state_dict(), "step": step,
                     "elapsed": time.time() - t_start + base_elapsed, "config": cfg.to_dict(), "stage": "llm",
                     "vision_steps": vck["step"], "args": vars(args)}, tmp)
         os.replace(tmp, ckpt_path)
 
-    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop, targets=heads is not None)
+    cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop, targets=heads is not None,
+                     row_targets=row_heads is not None)
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t_start = time.time() - elapsed
     last_ckpt = time.time()
-    losses, aux_losses = [], []
+    losses, aux_losses, row_losses = [], [], []
     model.llm.train()
     last = min(args.steps, args.stop_at) if args.stop_at else args.steps
     while step < last:
@@ -280,20 +364,27 @@ def main():
             batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng,
                                weights)
             loss = lm_loss(model, batch)
-            aux = heads.loss(batch["feats"], *batch["targets"]) if heads is not None else None
+            aux = heads.loss(batch["feats"][0], *batch["targets"], batch["feats"][1]) if heads is not None else None
+            row = row_heads.loss(batch["rows"], *batch["row_targets"]) if row_heads is not None else None
         opt.zero_grad(set_to_none=True)
-        (loss if aux is None else loss + args.patch_aux * aux).backward()
+        total = loss
+        if aux is not None:
+            total = total + args.patch_aux * aux
+        if row is not None:
+            total = total + args.row_aux * row
+        total.backward()
         torch.nn.utils.clip_grad_norm_(params + rs_params, 1.0)
         opt.step()
         step += 1
         losses.append(loss.item())
         aux_losses.append(0.0 if aux is None else aux.item())
+        row_losses.append(0.0 if row is None else row.item())
         if step % 50 == 0:
             el = time.time() - t_start
-            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} lr {lr:.1e} "
+            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} rows {np.mean(row_losses):.4f} lr {lr:.1e} "
                   f"cached {len(cache.rows)} "
                   f"{el / 60:.1f} min ({el / step:.2f} s/step)")
-            losses, aux_losses = [], []
+            losses, aux_losses, row_losses = [], [], []
         if step % args.eval_every == 0 or step == last:
             T.log(f"validation @ {step}: {T.fmt(T.evaluate(model, val_groups, enc, show=6))}")
             model.vpm.eval()
