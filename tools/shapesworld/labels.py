@@ -196,3 +196,18 @@ def query_chars(scene, hw, cmap, patch=14):
         k = int(fy * CELL) * CELL + int(fx * CELL)
         out[:, k] = text_chars(t) if t is not None else IGNORE
     return torch.from_numpy(out)
+
+
+COORD_DIGITS = 12                                 # hundreds and tens digit of cx, cy, x1, y1, x2, y2
+
+
+def box_digits(box):
+    """[N, 4] float boxes (fractions of the crop, NaN rows = no object) -> [COORD_DIGITS, N] long: the hundreds and
+    tens digits of the box centre and corners in MiniCPM-V's 0-1000 coordinates (IGNORE where NaN). As classes, so
+    an answer's digits are a look-up in the image rows rather than a regression the language model must learn."""
+    x1, y1, x2, y2 = box.unbind(1)
+    vals = torch.stack([(x1 + x2) / 2, (y1 + y2) / 2, x1, y1, x2, y2])              # [6, N]
+    on = ~vals.isnan()
+    n = torch.where(on, vals, torch.zeros_like(vals)).mul(1000).round().clamp(0, 999).long()
+    d = torch.stack([n // 100, n // 10 % 10], 1).reshape(COORD_DIGITS, -1)           # cx hundreds, cx tens, cy ...
+    return torch.where(on.repeat_interleave(2, 0), d, torch.full_like(d, IGNORE))

@@ -32,7 +32,7 @@ from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
-from labels import (CHARS, IGNORE, OBJECT_CLASSES, QUERY_CLASSES, TEXT_SLOTS, object_chars, object_targets,  # noqa: E402
+from labels import (CHARS, COORD_DIGITS, IGNORE, OBJECT_CLASSES, box_digits, QUERY_CLASSES, TEXT_SLOTS, object_chars, object_targets,  # noqa: E402
                     query_boxes, query_chars, query_labels)
 import train as T  # noqa: E402
 
@@ -100,6 +100,16 @@ def chars_ce(logits, chars):
     return sum(got) / TEXT_SLOTS if got else logits.sum() * 0
 
 
+def digits_ce(logits, box):
+    """Mean cross-entropy of the coordinate digits (labels.box_digits) of the target boxes."""
+    y = box_digits(box)
+    on = y[0] != IGNORE
+    if not on.any():
+        return logits.sum() * 0
+    parts = logits[on].float().view(-1, COORD_DIGITS, 10)
+    return sum(F.cross_entropy(parts[:, k], y[k, on]) for k in range(COORD_DIGITS)) / COORD_DIGITS
+
+
 def own_positions(sizes):
     """[sum h*w, 2]: each patch centre's x, y as fractions of its crop (crop order, row-major)."""
     out = []
@@ -115,8 +125,10 @@ class ObjectHeads(torch.nn.Module):
     because the resampler only mixes patches linearly: a patch feature that states its position linearly lets a
     query's weighted average of an object's patches state where the object is."""
 
-    def __init__(self, d, pos_weight=0.0, chars_weight=0.0):
+    def __init__(self, d, pos_weight=0.0, chars_weight=0.0, digits_weight=0.0):
         super().__init__()
+        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
+        self.digits_weight = digits_weight
         self.cls = torch.nn.Linear(d, sum(OBJECT_CLASSES))
         self.box = torch.nn.Linear(d, 4)
         self.pos = torch.nn.Linear(d, 2)
@@ -131,6 +143,8 @@ class ObjectHeads(torch.nn.Module):
             out = out + self.pos_weight * F.l1_loss(self.pos(feats).float() * 10, own_positions(sizes) * 10)
         if self.chars_weight > 0:
             out = out + self.chars_weight * chars_ce(self.chars(feats), chars)
+        if self.digits_weight > 0:
+            out = out + self.digits_weight * digits_ce(self.digits(feats), box)
         return out
 
 
@@ -139,8 +153,10 @@ class RowHeads(torch.nn.Module):
     type, colour and word / number of the object centred in its cell of the 8 x 8 map (labels.query_labels) and
     that object's box (labels.query_boxes), so the rows keep where in its cell an object is, not only which cell."""
 
-    def __init__(self, d, chars_weight=0.0):
+    def __init__(self, d, chars_weight=0.0, digits_weight=0.0):
         super().__init__()
+        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
+        self.digits_weight = digits_weight
         self.cls = torch.nn.Linear(d, sum(QUERY_CLASSES[:3]))
         self.box = torch.nn.Linear(d, 4)
         self.chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
@@ -152,6 +168,8 @@ class RowHeads(torch.nn.Module):
         out = ce / 3 + box_l1(self.box(rows), box)
         if self.chars_weight > 0:
             out = out + self.chars_weight * chars_ce(self.chars(rows), chars)
+        if self.digits_weight > 0:
+            out = out + self.digits_weight * digits_ce(self.digits(rows), box)
         return out
 
 
@@ -245,6 +263,9 @@ def main():
     ap.add_argument("--text-chars", type=float, default=0.0,
                     help="weight (within --patch-aux and --row-aux) of a word's / number's characters by position, "
                          "named by every patch of it and by the query its centre falls in")
+    ap.add_argument("--coord-digits", type=float, default=0.0,
+                    help="weight (within --patch-aux and --row-aux) of the hundreds and tens digits of the object's "
+                         "centre and corners (0-1000 of the crop), named by every patch of it and by its query")
     ap.add_argument("--row-aux", type=float, default=0.0,
                     help="with --resampler-lr-mult: weight of the per-query targets on the image rows (RowHeads: the "
                          "type, colour, text and box of the object centred in each query's cell)")
@@ -255,8 +276,8 @@ def main():
         ap.error("--patch-aux needs --tower-blocks (the targets train the tower)")
     if args.patch_pos and not args.patch_aux:
         ap.error("--patch-pos needs --patch-aux")
-    if args.text_chars and not (args.patch_aux or args.row_aux):
-        ap.error("--text-chars needs --patch-aux or --row-aux")
+    if (args.text_chars or args.coord_digits) and not (args.patch_aux or args.row_aux):
+        ap.error("--text-chars and --coord-digits need --patch-aux or --row-aux")
     if args.row_aux and args.resampler_lr_mult <= 0:
         ap.error("--row-aux needs --resampler-lr-mult > 0 (the targets train the resampler)")
     torch.set_num_threads(args.threads)
@@ -309,13 +330,13 @@ def main():
         for p in tower:
             p.requires_grad_(True)
         rs_params += tower
-    heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars) if args.patch_aux else None
+    heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars, args.coord_digits) if args.patch_aux else None
     if heads is not None:
         if args.init and ick.get("aux") is not None:
             # continuing a --patch-aux stage: keep its trained read-outs (a new position read-out starts fresh)
             heads.load_state_dict(ick["aux"], strict=False)
         rs_params += list(heads.parameters())
-    row_heads = RowHeads(cfg.hidden, args.text_chars) if args.row_aux else None
+    row_heads = RowHeads(cfg.hidden, args.text_chars, args.coord_digits) if args.row_aux else None
     if row_heads is not None:
         if args.init and ick.get("row_aux") is not None:
             row_heads.load_state_dict(ick["row_aux"], strict=False)
