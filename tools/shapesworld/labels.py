@@ -27,6 +27,16 @@ QUERY_CLASSES = (8, 7, 121, CELL, CELL, 8, 8, SIZE_BINS, SIZE_BINS)
 IGNORE = -100
 
 
+def patch_centres(pixels, hw, cmap, patch=14):
+    """([h, w], [h, w]) int: the original-image pixel under each patch centre of a crop (cmap: crop -> original)."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    H, W = pixels.shape[:2]
+    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
+    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
+    return np.meshgrid(xs, ys)
+
+
 def text_class(t):
     return 1 + WORDS.index(t["text"]) if t["kind"] == "word" else 21 + int(t["text"])
 
@@ -34,11 +44,7 @@ def text_class(t):
 def patch_labels(scene, pixels, hw, cmap, patch=14):
     """[3, h*w] long: colour, kind, character at each patch centre of a crop (cmap: crop -> original)."""
     h, w = hw
-    ox, oy, sx, sy = cmap
-    H, W = pixels.shape[:2]
-    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
-    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
-    X, Y = np.meshgrid(xs, ys)
+    X, Y = patch_centres(pixels, hw, cmap, patch)
     px = pixels[Y, X].astype(np.int64)                                   # [h, w, 3]
     colour = np.zeros((h, w), np.int64)
     kind = np.zeros((h, w), np.int64)
@@ -124,11 +130,8 @@ def object_targets(scene, pixels, hw, cmap, patch=14):
     patches (what a resampler query takes) still carries the object's identity and box."""
     h, w = hw
     ox, oy, sx, sy = cmap
-    H, W = pixels.shape[:2]
     cw, ch = w * patch, h * patch
-    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
-    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
-    X, Y = np.meshgrid(xs, ys)
+    X, Y = patch_centres(pixels, hw, cmap, patch)
     px = pixels[Y, X].astype(np.int64)
     cls = np.full((3, h, w), IGNORE, np.int64)
     cls[0] = 0
@@ -166,11 +169,7 @@ def object_chars(scene, pixels, hw, cmap, patch=14):
     elsewhere). Factorised so a query's average of the patches keeps which digit comes first: a number is then
     two 10-way choices, not one 100-way one."""
     h, w = hw
-    ox, oy, sx, sy = cmap
-    H, W = pixels.shape[:2]
-    xs = np.minimum(W - 1, ((ox + (np.arange(w) + 0.5) * patch) * sx).astype(np.int64))
-    ys = np.minimum(H - 1, ((oy + (np.arange(h) + 0.5) * patch) * sy).astype(np.int64))
-    X, Y = np.meshgrid(xs, ys)
+    X, Y = patch_centres(pixels, hw, cmap, patch)
     out = np.full((TEXT_SLOTS, h, w), IGNORE, np.int64)
     for t in scene["texts"]:
         b = t["box"]
