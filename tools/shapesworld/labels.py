@@ -37,6 +37,32 @@ def patch_centres(pixels, hw, cmap, patch=14):
     return np.meshgrid(xs, ys)
 
 
+def crop_box(b, hw, cmap, patch=14):
+    """An original-image box as x1 y1 x2 y2 fractions of a crop."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    cw, ch = w * patch, h * patch
+    return [b[0] / sx - ox, b[1] / sy - oy, b[2] / sx - ox, b[3] / sy - oy] / np.array([cw, ch, cw, ch])
+
+
+def cell_objects(scene, hw, cmap, patch=14):
+    """(query index, gx, gy, object, is_text) for each object whose centre falls in the crop; query k owns cell k of
+    the 8 x 8 grid (gx, gy: the centre in cell units). Smaller objects first, so a larger one sharing a cell
+    overwrites it when the caller writes targets in this order."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    cw, ch = w * patch, h * patch                                        # crop size in its own pixels
+    objects = [(s, False) for s in scene["shapes"]] + [(t, True) for t in scene["texts"]]
+    area = lambda o: (o[0]["box"][2] - o[0]["box"][0]) * (o[0]["box"][3] - o[0]["box"][1])  # noqa: E731
+    for o, is_text in sorted(objects, key=area):
+        b = o["box"]
+        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw                          # centre as a fraction of the crop
+        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
+        if 0 <= fx < 1 and 0 <= fy < 1:
+            gx, gy = fx * CELL, fy * CELL
+            yield int(gy) * CELL + int(gx), gx, gy, o, is_text
+
+
 def text_class(t):
     return 1 + WORDS.index(t["text"]) if t["kind"] == "word" else 21 + int(t["text"])
 
@@ -71,23 +97,15 @@ def patch_labels(scene, pixels, hw, cmap, patch=14):
 def query_labels(scene, hw, cmap, patch=14):
     """[9, 64] long targets of the crop's 64 queries (IGNORE where a target does not apply)."""
     h, w = hw
-    ox, oy, sx, sy = cmap
+    _, _, sx, sy = cmap
     cw, ch = w * patch, h * patch                                        # crop size in its own pixels
     out = np.full((len(QUERY_CLASSES), CELL * CELL), IGNORE, np.int64)
     out[0] = 0
     out[3] = np.arange(CELL * CELL) // CELL
     out[4] = np.arange(CELL * CELL) % CELL
-    objects = [("shape", s) for s in scene["shapes"]] + [("text", t) for t in scene["texts"]]
-    area = lambda o: (o[1]["box"][2] - o[1]["box"][0]) * (o[1]["box"][3] - o[1]["box"][1])
-    for kind, o in sorted(objects, key=area):                            # larger objects win a shared cell
+    for k, gx, gy, o, is_text in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
         b = o["box"]
-        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw                          # centre as a fraction of the crop
-        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
-        if not (0 <= fx < 1 and 0 <= fy < 1):
-            continue
-        gx, gy = fx * CELL, fy * CELL
-        k = int(gy) * CELL + int(gx)
-        if kind == "shape":
+        if not is_text:
             out[0, k] = KINDS.index(o["kind"]) + 1
             out[1, k] = COLORS.index(o["color"]) + 1
             out[2, k] = 0
@@ -105,17 +123,9 @@ def query_labels(scene, hw, cmap, patch=14):
 def query_boxes(scene, hw, cmap, patch=14):
     """[64, 4] float: the box (x1 y1 x2 y2, fractions of the crop) of the object query_labels gives each query,
     NaN where a query has none."""
-    h, w = hw
-    ox, oy, sx, sy = cmap
-    cw, ch = w * patch, h * patch
     out = np.full((CELL * CELL, 4), np.nan, np.float32)
-    objects = [s["box"] for s in scene["shapes"]] + [t["box"] for t in scene["texts"]]
-    for b in sorted(objects, key=lambda b: (b[2] - b[0]) * (b[3] - b[1])):   # larger objects win, as query_labels
-        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw
-        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
-        if not (0 <= fx < 1 and 0 <= fy < 1):
-            continue
-        out[int(fy * CELL) * CELL + int(fx * CELL)] = [b[0] / sx - ox, b[1] / sy - oy, b[2] / sx - ox, b[3] / sy - oy] / np.array([cw, ch, cw, ch])
+    for k, _, _, o, _ in cell_objects(scene, hw, cmap, patch):
+        out[k] = crop_box(o["box"], hw, cmap, patch)
     return torch.from_numpy(out)
 
 
@@ -129,30 +139,24 @@ def object_targets(scene, pixels, hw, cmap, patch=14):
     NaN off objects). Every patch of an object names the whole object, so any weighted average of its
     patches (what a resampler query takes) still carries the object's identity and box."""
     h, w = hw
-    ox, oy, sx, sy = cmap
-    cw, ch = w * patch, h * patch
     X, Y = patch_centres(pixels, hw, cmap, patch)
     px = pixels[Y, X].astype(np.int64)
     cls = np.full((3, h, w), IGNORE, np.int64)
     cls[0] = 0
     box = np.full((h, w, 4), np.nan, np.float32)
-
-    def crop_box(b):
-        return [b[0] / sx - ox, b[1] / sy - oy, b[2] / sx - ox, b[3] / sy - oy] / np.array([cw, ch, cw, ch])
-
     for s in scene["shapes"]:
         b = s["box"]
         inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
         cls[0][inside] = KINDS.index(s["kind"]) + 1
         cls[1][inside] = COLORS.index(s["color"]) + 1
-        box[inside] = crop_box(b)
+        box[inside] = crop_box(b, hw, cmap, patch)
     for t in scene["texts"]:
         b = t["box"]
         inside = (X >= b[0]) & (X < b[2]) & (Y >= b[1]) & (Y < b[3])
         cls[0][inside] = 6 if t["kind"] == "word" else 7
         cls[1][inside] = IGNORE
         cls[2][inside] = text_class(t)
-        box[inside] = crop_box(b)
+        box[inside] = crop_box(b, hw, cmap, patch)
     return torch.from_numpy(cls.reshape(3, h * w)), torch.from_numpy(box.reshape(h * w, 4))
 
 
@@ -182,18 +186,9 @@ def object_chars(scene, pixels, hw, cmap, patch=14):
 def query_chars(scene, hw, cmap, patch=14):
     """[TEXT_SLOTS, 64] long: the characters of the word / number centred in each query's cell (as query_labels
     assigns objects to cells), IGNORE for the other queries."""
-    h, w = hw
-    ox, oy, sx, sy = cmap
-    cw, ch = w * patch, h * patch
     out = np.full((TEXT_SLOTS, CELL * CELL), IGNORE, np.int64)
-    objects = [(s["box"], None) for s in scene["shapes"]] + [(t["box"], t) for t in scene["texts"]]
-    for b, t in sorted(objects, key=lambda o: (o[0][2] - o[0][0]) * (o[0][3] - o[0][1])):
-        fx = ((b[0] + b[2]) / 2 / sx - ox) / cw
-        fy = ((b[1] + b[3]) / 2 / sy - oy) / ch
-        if not (0 <= fx < 1 and 0 <= fy < 1):
-            continue
-        k = int(fy * CELL) * CELL + int(fx * CELL)
-        out[:, k] = text_chars(t) if t is not None else IGNORE
+    for k, _, _, o, is_text in cell_objects(scene, hw, cmap, patch):
+        out[:, k] = text_chars(o) if is_text else IGNORE
     return torch.from_numpy(out)
 
 

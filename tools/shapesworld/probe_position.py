@@ -48,8 +48,7 @@ def collect(model, groups):
             inside = (xs * W >= b[0]) & (xs * W <= b[2]) & (ys * H >= b[1]) & (ys * H <= b[3])
             Po.append(x[torch.from_numpy(inside)].float().numpy())
             Pc.append(np.repeat([[cx, cy]], inside.sum(), 0))
-    return [np.concatenate(a) if isinstance(a[0], np.ndarray) and a[0].ndim == 2 else np.array(a)
-            for a in (P, Ppos, Po, Pc, R, Rc, Rcell)]
+    return [np.concatenate(a) for a in (P, Ppos, Po, Pc)] + [np.array(a) for a in (R, Rc, Rcell)]
 
 
 def linear(Xa, Ya, Xb, lam=1e-2):

@@ -32,8 +32,8 @@ from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
-from labels import (CHARS, COORD_DIGITS, IGNORE, OBJECT_CLASSES, box_digits, QUERY_CLASSES, TEXT_SLOTS, object_chars, object_targets,  # noqa: E402
-                    query_boxes, query_chars, query_labels)
+from labels import (CHARS, COORD_DIGITS, IGNORE, OBJECT_CLASSES, QUERY_CLASSES, TEXT_SLOTS, box_digits,  # noqa: E402
+                    object_chars, object_targets, query_boxes, query_chars, query_labels)
 import train as T  # noqa: E402
 
 
@@ -52,14 +52,13 @@ class RowCache:
         if i not in self.rows:
             img = Image.open(self.groups[i]["image"]).convert("RGB")
             crops, grid, maps = crops_of(img, with_maps=True)
+            scene, hws = self.groups[i]["scene"], [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
             if self.targets:
                 pixels = np.asarray(img)
-                scene, hws = self.groups[i]["scene"], [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
                 got = [object_targets(scene, pixels, hw, m) for hw, m in zip(hws, maps)]
                 self.labels[i] = (torch.cat([c for c, _ in got], dim=1), torch.cat([b for _, b in got]),
                                   torch.cat([object_chars(scene, pixels, hw, m) for hw, m in zip(hws, maps)], dim=1))
             if self.row_targets:
-                scene, hws = self.groups[i]["scene"], [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
                 self.row_labels[i] = (torch.cat([query_labels(scene, hw, m)[:3] for hw, m in zip(hws, maps)], dim=1),
                                       torch.cat([query_boxes(scene, hw, m) for hw, m in zip(hws, maps)]),
                                       torch.cat([query_chars(scene, hw, m) for hw, m in zip(hws, maps)], dim=1))
@@ -110,6 +109,17 @@ def digits_ce(logits, box):
     return sum(F.cross_entropy(parts[:, k], y[k, on]) for k in range(COORD_DIGITS)) / COORD_DIGITS
 
 
+def text_and_digit_losses(heads, x, box, chars):
+    """The optional read-outs ObjectHeads and RowHeads share: a text's characters by position (--text-chars) and
+    the digits of its object's coordinates (--coord-digits), weighted as the heads were built."""
+    out = 0.0
+    if heads.chars_weight > 0:
+        out = out + heads.chars_weight * chars_ce(heads.chars(x), chars)
+    if heads.digits_weight > 0:
+        out = out + heads.digits_weight * digits_ce(heads.digits(x), box)
+    return out
+
+
 def own_positions(sizes):
     """[sum h*w, 2]: each patch centre's x, y as fractions of its crop (crop order, row-major)."""
     out = []
@@ -127,13 +137,12 @@ class ObjectHeads(torch.nn.Module):
 
     def __init__(self, d, pos_weight=0.0, chars_weight=0.0, digits_weight=0.0):
         super().__init__()
-        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
-        self.digits_weight = digits_weight
         self.cls = torch.nn.Linear(d, sum(OBJECT_CLASSES))
         self.box = torch.nn.Linear(d, 4)
         self.pos = torch.nn.Linear(d, 2)
         self.chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
-        self.pos_weight, self.chars_weight = pos_weight, chars_weight
+        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
+        self.pos_weight, self.chars_weight, self.digits_weight = pos_weight, chars_weight, digits_weight
 
     def loss(self, feats, cls, box, chars, sizes):
         logits = self.cls(feats).float().split(OBJECT_CLASSES, dim=1)
@@ -141,11 +150,7 @@ class ObjectHeads(torch.nn.Module):
         out = ce / len(OBJECT_CLASSES) + box_l1(self.box(feats), box)
         if self.pos_weight > 0:
             out = out + self.pos_weight * F.l1_loss(self.pos(feats).float() * 10, own_positions(sizes) * 10)
-        if self.chars_weight > 0:
-            out = out + self.chars_weight * chars_ce(self.chars(feats), chars)
-        if self.digits_weight > 0:
-            out = out + self.digits_weight * digits_ce(self.digits(feats), box)
-        return out
+        return out + text_and_digit_losses(self, feats, box, chars)
 
 
 class RowHeads(torch.nn.Module):
@@ -155,22 +160,16 @@ class RowHeads(torch.nn.Module):
 
     def __init__(self, d, chars_weight=0.0, digits_weight=0.0):
         super().__init__()
-        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
-        self.digits_weight = digits_weight
         self.cls = torch.nn.Linear(d, sum(QUERY_CLASSES[:3]))
         self.box = torch.nn.Linear(d, 4)
         self.chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
-        self.chars_weight = chars_weight
+        self.digits = torch.nn.Linear(d, COORD_DIGITS * 10)
+        self.chars_weight, self.digits_weight = chars_weight, digits_weight
 
     def loss(self, rows, cls, box, chars):
         logits = self.cls(rows).float().split(QUERY_CLASSES[:3], dim=1)
         ce = sum(F.cross_entropy(lg, y, ignore_index=IGNORE) for lg, y in zip(logits, cls) if (y != IGNORE).any())
-        out = ce / 3 + box_l1(self.box(rows), box)
-        if self.chars_weight > 0:
-            out = out + self.chars_weight * chars_ce(self.chars(rows), chars)
-        if self.digits_weight > 0:
-            out = out + self.digits_weight * digits_ce(self.digits(rows), box)
-        return out
+        return ce / 3 + box_l1(self.box(rows), box) + text_and_digit_losses(self, rows, box, chars)
 
 
 def pick_questions(qa, max_q, rng, weights=()):
@@ -330,16 +329,23 @@ def main():
         for p in tower:
             p.requires_grad_(True)
         rs_params += tower
+    def load_readouts(module, state, name):
+        """Read-outs of the --init stage; read-outs it did not have start fresh, anything else is an error."""
+        got = module.load_state_dict(state, strict=False)
+        if got.unexpected_keys:
+            raise SystemExit(f"--init {args.init}: unknown {name} read-outs {got.unexpected_keys}")
+        if got.missing_keys:
+            T.log(f"{name}: new read-outs start fresh: {sorted({k.split('.')[0] for k in got.missing_keys})}")
+
     heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars, args.coord_digits) if args.patch_aux else None
     if heads is not None:
         if args.init and ick.get("aux") is not None:
-            # continuing a --patch-aux stage: keep its trained read-outs (a new position read-out starts fresh)
-            heads.load_state_dict(ick["aux"], strict=False)
+            load_readouts(heads, ick["aux"], "patch")  # continuing a --patch-aux stage: keep its trained read-outs
         rs_params += list(heads.parameters())
     row_heads = RowHeads(cfg.hidden, args.text_chars, args.coord_digits) if args.row_aux else None
     if row_heads is not None:
         if args.init and ick.get("row_aux") is not None:
-            row_heads.load_state_dict(ick["row_aux"], strict=False)
+            load_readouts(row_heads, ick["row_aux"], "row")
         rs_params += list(row_heads.parameters())
     opt = T.make_optimizer(params, args.lr, rs_params, args.resampler_lr_mult)
     ckpt_path = os.path.join(args.run, "ckpt.pt")
