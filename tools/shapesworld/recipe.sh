@@ -4,12 +4,25 @@
 # every few minutes and resumes when re-run (the shipped stage-2 run was interrupted and resumed twice;
 # its question sampling restarts on a resume, so a re-run matches it in method, not bit for bit).
 # Data: the TypeScript generator is called by the tools (scripts/shapesworld-export.ts) into $DATA.
+#
+# Stages 0-6 (about 7.5-8 h) were trained on the first version of the world (larger counts, smaller shapes
+# and glyphs, numbers 0-99, counts mostly of absent things); they run here unchanged in a worktree of the
+# commit that generated it, whose tools export that world. Stage 7 fine-tunes on the current world.
+# tools/shapesworld/recipe-2h.sh is the from-scratch attempt at a 2 h recipe on the current world.
 set -euo pipefail
 DATA=${DATA:-/tmp/shapesworld-data}
+DATA1=${DATA1:-/tmp/shapesworld-data-world1}
 RUNS=${RUNS:-/tmp/shapesworld-runs}
+WORLD1=${WORLD1:-/tmp/shapesworld-world1}
 PY=python3
 CONFIG='{"v_hidden":128,"v_layers":4,"v_heads":4,"v_ffn":512,"layers":6,"ffn":512}'
+HERE=$PWD
 mkdir -p "$RUNS"
+[ -d "$WORLD1" ] || { git worktree add --detach "$WORLD1" 933e491 && (cd "$WORLD1" && npm ci); }
+
+CURRENT_DATA=$DATA
+cd "$WORLD1"
+DATA=$DATA1
 
 # 0. The tower alone, on windows cut from real crops (colour / shape kind / character under each patch):
 #    5 x 5 windows with the centre patch supervised, from scratch (19 min); then 11 x 11 (2.7 min) and
@@ -49,7 +62,14 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/ll
 $PY tools/shapesworld/train_llm.py --vision $RUNS/vision/ckpt.pt --init $RUNS/llm5/ckpt.pt --run $RUNS/llm6 --data $DATA \
   --scenes 20000 --steps 1150 --images 16 --questions 12 --lr 3e-4 --warmup 50 --resampler-lr-mult 1.0 \
   --tower-blocks 4 --patch-aux 0.5 --eval-every 575 --seed 25
-# 3. Held-out test accuracy (500 test images, PyTorch) and export.
-$PY tools/shapesworld/train.py --run $RUNS/llm6 --data $DATA --config "$CONFIG" --train-count 20000 --val-count 150 \
-  --test-count 500 --eval-only test
-$PY tools/shapesworld/export.py --run $RUNS/llm6 --out models/shapesworld --hf-out $RUNS/hf
+cd "$HERE"
+DATA=$CURRENT_DATA
+# 7. The current world: stage 6 fine-tuned on 6000 of its scenes (whole tower, resampler and LLM; patch read-outs
+#    at half stage 6's weight). The shipped stage 7 started from the stage-6 GGUF pair brought back by
+#    import_gguf.py (F16-rounded weights, fresh read-outs): `import_gguf.py --llm ... --mmproj ... --out DIR`
+#    and DIR/ckpt.pt in place of $RUNS/llm6/ckpt.pt below.
+$PY tools/shapesworld/train_llm.py --vision $RUNS/llm6/ckpt.pt --init $RUNS/llm6/ckpt.pt --run $RUNS/ft7 --data $DATA \
+  --scenes 6000 --steps 500 --images 16 --questions 12 --lr 3e-4 --warmup 30 --resampler-lr-mult 1.0 \
+  --tower-blocks 4 --patch-aux 0.25 --eval-every 500 --seed 27
+# 8. Export; the held-out test runs through the engine: npx pocketvlm eval --split test --count 500.
+$PY tools/shapesworld/export.py --run $RUNS/ft7 --out models/shapesworld --hf-out $RUNS/hf

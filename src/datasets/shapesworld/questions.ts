@@ -56,8 +56,10 @@ function shapeQ(rng: Rng, scene: Scene): QA | null {
 }
 
 function countQ(rng: Rng, scene: Scene): QA {
-  const color = rng.pick(COLOR_NAMES);
-  const kind = rng.pick(SHAPE_KINDS);
+  // Mostly ask about what is there (drawn uniformly, nearly every colour+kind count would be 0).
+  const seen = scene.shapes.length > 0 && rng.chance(0.7) ? rng.pick(scene.shapes) : null;
+  const color = seen?.color ?? rng.pick(COLOR_NAMES);
+  const kind = seen?.kind ?? rng.pick(SHAPE_KINDS);
   const mode = rng.int(0, 3);
   const what = [`${color} ${PLURAL[kind]}`, PLURAL[kind], `${color} shapes`, "shapes"][mode];
   const n = scene.shapes.filter((s) => (mode === 1 || mode === 3 || s.color === color) && (mode >= 2 || s.kind === kind)).length;

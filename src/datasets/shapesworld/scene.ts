@@ -78,9 +78,10 @@ export function generateScene(rng: Rng, opts: SceneOptions = {}): Scene {
   if (rng.chance(0.5)) textKinds.push("word");
   if (rng.chance(0.35)) textKinds.push("number");
   for (const kind of textKinds) {
-    const text = kind === "word" ? rng.pick(WORDS) : String(rng.int(0, 99));
-    // Glyphs 3-4 ViT patches tall once the canvas is resized to ~448² (smaller ones are unreadable at patch 14).
-    const scale = Math.max(2, Math.round((unit * rng.range(0.09, 0.12)) / 7));
+    // Numbers are single digits: a tiny tower reads a digit, not 100 two-digit classes.
+    const text = kind === "word" ? rng.pick(WORDS) : String(rng.int(0, 9));
+    // Glyphs 4-5 ViT patches tall once the canvas is resized to ~448² (3-patch glyphs were read 69% / 4%).
+    const scale = Math.max(2, Math.round((unit * rng.range(0.12, 0.15)) / 7));
     const tw = textWidth(text, scale);
     const th = textHeight(scale);
     const b = place(rng, width, height, taken, (x, y) => [x, y, x + tw, y + th], margin * 2);
@@ -92,7 +93,7 @@ export function generateScene(rng: Rng, opts: SceneOptions = {}): Scene {
     texts.push({ kind, text, x, y, scale, box });
   }
 
-  const n = opts.shapeCount ?? rng.pick([1, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 6, 6, 7]);
+  const n = opts.shapeCount ?? rng.pick([1, 2, 2, 3, 3, 3, 4, 4, 5]);
   const shapes: ShapeObject[] = [];
   for (let i = 0; i < n; i++) {
     let kind: ShapeKind = rng.pick(SHAPE_KINDS);
@@ -105,7 +106,9 @@ export function generateScene(rng: Rng, opts: SceneOptions = {}): Scene {
       if (mode !== 0) color = prev.color;
     }
     const size = rng.chance(0.5) ? "small" : "large";
-    const r = unit * (size === "small" ? rng.range(0.045, 0.06) : rng.range(0.075, 0.1));
+    // Radii 3-5 patches at ~448²: a shape spans several resampler cells' worth of patches, so its box is
+    // recoverable to within IoU 0.5 from 8×8 query rows.
+    const r = unit * (size === "small" ? rng.range(0.065, 0.08) : rng.range(0.09, 0.11));
     const b = place(rng, width, height, taken, (x, y) => shapeBox(kind, x, y, r), margin);
     if (b === null) continue;
     const cx = (b[0] + b[2]) / 2;
