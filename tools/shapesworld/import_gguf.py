@@ -26,9 +26,10 @@ def read(path):
     r = gguf.GGUFReader(path)
     fields = {}
     for name, f in r.fields.items():
-        if not f.types or f.types[0] == gguf.GGUFValueType.ARRAY and len(f.types) > 1 and f.types[1] != gguf.GGUFValueType.STRING:
-            continue
-        if f.types[0] == gguf.GGUFValueType.ARRAY:
+        is_array = bool(f.types) and f.types[0] == gguf.GGUFValueType.ARRAY
+        if not f.types or is_array and f.types[-1] != gguf.GGUFValueType.STRING:
+            continue  # numeric arrays (token types, image mean / std) are not needed here
+        if is_array:
             fields[name] = [bytes(f.parts[i]).decode("utf-8") for i in f.data]
         elif f.types[0] == gguf.GGUFValueType.STRING:
             fields[name] = bytes(f.parts[f.data[0]]).decode("utf-8")
