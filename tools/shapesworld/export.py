@@ -25,6 +25,18 @@ from tokenizer import CHAT_TEMPLATE, SPECIALS, Tokenizer  # noqa: E402
 
 Q = gguf.GGMLQuantizationType
 
+# checkpoint name (under llm.model.layers.{i}.) -> GGUF name (under blk.{i}.); import_gguf.py reads them back
+LLM_MATRICES = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+                "mlp.down_proj": "ffn_down"}
+LLM_NORMS = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+             "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm"}
+# checkpoint name (under vpm.encoder.layers.{i}.) -> GGUF name (under v.blk.{i}.), each with .weight and .bias;
+# llama.cpp's converter names fc1 "ffn_down" and fc2 "ffn_up" (swapped), and so does this.
+VISION_BLOCK = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                "self_attn.out_proj": "attn_out", "layer_norm1": "ln1", "layer_norm2": "ln2",
+                "mlp.fc1": "ffn_down", "mlp.fc2": "ffn_up"}
+
 
 def f32(t):
     return t.detach().float().cpu().numpy().astype(np.float32)
@@ -68,18 +80,11 @@ def write_llm(path, sd, c: Config, tok: Tokenizer, qtype, name):
     add_matrix(w, "token_embd.weight", f32(sd["llm.model.embed_tokens.weight"]), qtype)
     add_matrix(w, "output.weight", f32(sd["llm.lm_head.weight"]), qtype)
     w.add_tensor("output_norm.weight", f32(sd["llm.model.norm.weight"]))
-    names = {
-        "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
-        "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
-        "mlp.down_proj": "ffn_down",
-    }
-    norms = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
-             "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm"}
     for i in range(c.layers):
         p = f"llm.model.layers.{i}."
-        for k, v in names.items():
+        for k, v in LLM_MATRICES.items():
             add_matrix(w, f"blk.{i}.{v}.weight", f32(sd[p + k + ".weight"]), qtype)
-        for k, v in norms.items():
+        for k, v in LLM_NORMS.items():
             w.add_tensor(f"blk.{i}.{v}.weight", f32(sd[p + k + ".weight"]))
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -120,18 +125,10 @@ def write_mmproj(path, sd, c: Config, name):
     fl("v.patch_embd.bias", sd["vpm.embeddings.patch_embedding.bias"])
     f16("v.position_embd.weight", sd["vpm.embeddings.position_embedding.weight"])
     for i in range(c.v_layers):
-        p = f"vpm.encoder.layers.{i}."
-        for a, b in (("q_proj", "attn_q"), ("k_proj", "attn_k"), ("v_proj", "attn_v"), ("out_proj", "attn_out")):
-            f16(f"v.blk.{i}.{b}.weight", sd[p + f"self_attn.{a}.weight"])
-            fl(f"v.blk.{i}.{b}.bias", sd[p + f"self_attn.{a}.bias"])
-        for a, b in (("layer_norm1", "ln1"), ("layer_norm2", "ln2")):
-            fl(f"v.blk.{i}.{b}.weight", sd[p + a + ".weight"])
-            fl(f"v.blk.{i}.{b}.bias", sd[p + a + ".bias"])
-        # llama.cpp's converter names fc1 "ffn_down" and fc2 "ffn_up" (swapped); do the same.
-        f16(f"v.blk.{i}.ffn_down.weight", sd[p + "mlp.fc1.weight"])
-        fl(f"v.blk.{i}.ffn_down.bias", sd[p + "mlp.fc1.bias"])
-        f16(f"v.blk.{i}.ffn_up.weight", sd[p + "mlp.fc2.weight"])
-        fl(f"v.blk.{i}.ffn_up.bias", sd[p + "mlp.fc2.bias"])
+        for a, b in VISION_BLOCK.items():
+            weight = sd[f"vpm.encoder.layers.{i}.{a}.weight"]
+            (f16 if weight.dim() >= 2 else fl)(f"v.blk.{i}.{b}.weight", weight)  # matrices F16, norms F32
+            fl(f"v.blk.{i}.{b}.bias", sd[f"vpm.encoder.layers.{i}.{a}.bias"])
     fl("v.post_ln.weight", sd["vpm.post_layernorm.weight"])
     fl("v.post_ln.bias", sd["vpm.post_layernorm.bias"])
     D = c.hidden

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from export import LLM_MATRICES, LLM_NORMS, VISION_BLOCK  # noqa: E402
 from model import Config, MiniCPMV  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 
@@ -62,22 +63,14 @@ def state_dict(lt, mt, c: Config):
     """export.write_llm / write_mmproj run backwards."""
     sd = {"llm.model.embed_tokens.weight": lt["token_embd.weight"], "llm.lm_head.weight": lt["output.weight"],
           "llm.model.norm.weight": lt["output_norm.weight"]}
-    names = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
-             "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
-             "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
-             "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm"}
     for i in range(c.layers):
-        for k, v in names.items():
+        for k, v in {**LLM_MATRICES, **LLM_NORMS}.items():
             sd[f"llm.model.layers.{i}.{k}.weight"] = lt[f"blk.{i}.{v}.weight"]
     sd["vpm.embeddings.patch_embedding.weight"] = mt["v.patch_embd.weight"]
     sd["vpm.embeddings.patch_embedding.bias"] = mt["v.patch_embd.bias"]
     sd["vpm.embeddings.position_embedding.weight"] = mt["v.position_embd.weight"]
-    # fc1 / fc2 are stored as ffn_down / ffn_up, as llama.cpp's converter writes them
-    vnames = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
-              "self_attn.out_proj": "attn_out", "layer_norm1": "ln1", "layer_norm2": "ln2",
-              "mlp.fc1": "ffn_down", "mlp.fc2": "ffn_up"}
     for i in range(c.v_layers):
-        for k, v in vnames.items():
+        for k, v in VISION_BLOCK.items():
             for p in ("weight", "bias"):
                 sd[f"vpm.encoder.layers.{i}.{k}.{p}"] = mt[f"v.blk.{i}.{v}.{p}"]
     for p in ("weight", "bias"):

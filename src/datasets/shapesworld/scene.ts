@@ -106,8 +106,7 @@ export function generateScene(rng: Rng, opts: SceneOptions = {}): Scene {
       if (mode !== 0) color = prev.color;
     }
     const size = rng.chance(0.5) ? "small" : "large";
-    // Radii 3-5 patches at ~448²: a shape spans several resampler cells' worth of patches, so its box is
-    // recoverable to within IoU 0.5 from 8×8 query rows.
+    // Radii 2-3.5 patches at ~448² (was 1.4-3.2): a shape covers more patches and its box tolerates a larger error.
     const r = unit * (size === "small" ? rng.range(0.065, 0.08) : rng.range(0.09, 0.11));
     const b = place(rng, width, height, taken, (x, y) => shapeBox(kind, x, y, r), margin);
     if (b === null) continue;
