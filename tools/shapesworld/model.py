@@ -381,8 +381,9 @@ def prefix_forward(llm: Qwen3ForCausalLM, emb):
     return cache
 
 
-def suffix_forward(llm: Qwen3ForCausalLM, cache, prefix_len, group, emb):
-    """Suffixes [b, S, d] continuing prefix group[j] (length prefix_len[group[j]]); returns final hidden."""
+def suffix_forward(llm: Qwen3ForCausalLM, cache, prefix_len, group, emb, probe=None):
+    """Suffixes [b, S, d] continuing prefix group[j] (length prefix_len[group[j]]); returns final hidden.
+    probe = (layer, head): also return that head's attention probabilities [b, S, P + S] (training studies)."""
     b, S, _ = emb.shape
     P = cache[0][0].shape[2]
     plen = prefix_len[group]                                              # [b]
@@ -392,12 +393,16 @@ def suffix_forward(llm: Qwen3ForCausalLM, cache, prefix_len, group, emb):
     causal = torch.ones(S, S, dtype=torch.bool).tril()
     ok = torch.cat([pre_ok[:, None, :].expand(b, S, P), causal[None].expand(b, S, S)], dim=2)
     mask = torch.zeros(b, 1, S, P + S).masked_fill_(~ok[:, None], float("-inf"))
-    x = emb
-    for layer, (pk, pv) in zip(llm.model.layers, cache):
+    x, probs = emb, None
+    for i, (layer, (pk, pv)) in enumerate(zip(llm.model.layers, cache)):
         h = layer.input_layernorm(x)
         q, k, v = _qkv(layer.self_attn, h, cos, sin)
         k = torch.cat([pk[group], k], dim=2)
         v = torch.cat([pv[group], v], dim=2)
+        if probe is not None and i == probe[0]:
+            kh = probe[1] // (llm.c.heads // llm.c.kv_heads)
+            scores = q[:, probe[1]] @ k[:, kh].transpose(1, 2) / q.shape[-1] ** 0.5
+            probs = torch.softmax(scores.float() + mask[:, 0], dim=-1)
         x = x + _attend(layer.self_attn, q, k, v, mask)
         x = x + layer.mlp(layer.post_attention_layernorm(x))
-    return llm.model.norm(x)
+    return llm.model.norm(x) if probe is None else (llm.model.norm(x), probs)

@@ -161,8 +161,10 @@ def forward_loss(model, batch, aux_heads=None):
 
 
 @torch.no_grad()
-def generate(model, batch, enc, max_new=24):
-    rows = model.encode_images(batch["crops"])
+def generate(model, batch, enc, max_new=24, rows=None):
+    """Greedy answers to the batch's questions; rows: the image rows to use instead of encoding its crops."""
+    if rows is None:
+        rows = model.encode_images(batch["crops"])
     emb = model.merge(batch["pre"], rows.reshape(-1, rows.shape[-1]), batch["img_pos"])
     cache = prefix_forward(model.llm, emb)
     prompts = [enc.suffix(r["question"])[0] for r in batch["qa"]]
@@ -191,13 +193,15 @@ def generate(model, batch, enc, max_new=24):
     return [enc.tok.decode(o) for o in out]
 
 
-def evaluate(model, groups, enc, images_per_batch=8, show=0):
+def evaluate(model, groups, enc, images_per_batch=8, show=0, rows_of=None):
+    """Accuracy per question type; rows_of(groups) -> their image rows replaces the vision model if given."""
     model.eval()
     stats = {}
     shown = 0
     for i in range(0, len(groups), images_per_batch):
         batch = build_batch(groups[i: i + images_per_batch], enc)
-        preds = generate(model, batch, enc)
+        rows = None if rows_of is None else rows_of(groups[i: i + images_per_batch])
+        preds = generate(model, batch, enc, rows=rows)
         for r, p in zip(batch["qa"], preds):
             ok = is_correct(r, p)
             s = stats.setdefault(r["type"], [0, 0])

@@ -34,6 +34,7 @@ from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
 from labels import (CHARS, COORD_DIGITS, IGNORE, OBJECT_CLASSES, QUERY_CLASSES, TEXT_SLOTS, box_digits,  # noqa: E402
                     object_chars, object_targets, query_boxes, query_chars, query_labels)
+from lookup import attention_loss, referenced_rows  # noqa: E402
 import train as T  # noqa: E402
 
 
@@ -191,7 +192,8 @@ def make_batch(cache, groups, idx, enc, max_q, rng, weights=()):
     pre = torch.zeros(len(idx), P, dtype=torch.long)
     for b, p in enumerate(prefixes):
         pre[b, : len(p)] = torch.tensor(p)
-    sufs, n_ans, group = [], [], []
+    row_at = [(p == enc.unk).nonzero()[:, 0] for p in pre]               # prefix positions of each scene's rows
+    sufs, n_ans, group, attend = [], [], [], []
     for b, i in enumerate(idx):
         qa = groups[i]["qa"]
         for r in pick_questions(qa, max_q, rng, weights):
@@ -199,9 +201,14 @@ def make_batch(cache, groups, idx, enc, max_q, rng, weights=()):
             sufs.append(ids)
             n_ans.append(n)
             group.append(b)
+            if cache.row_targets:
+                t = torch.zeros(P, dtype=torch.bool)
+                t[row_at[b]] = referenced_rows(r["question"], cache.row_labels[i][0])
+                attend.append(t)
     suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
             "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group), "feats": feats,
+            "attend": torch.stack(attend) if attend else None,
             "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0, 1))]
             if cache.targets else None,
             "row_targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.row_labels[i] for i in idx)), (1, 0, 1))]
@@ -215,12 +222,16 @@ def only_questions(groups, pattern):
     return [g for g in kept if g["qa"]]
 
 
-def lm_loss(model, batch):
+def lm_loss(model, batch, probe=None):
+    """Answer cross-entropy; with probe = (layer, head) also lookup.attention_loss of that head (else None)."""
     emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
     kv = prefix_forward(model.llm, emb)
-    h = suffix_forward(model.llm, kv, batch["plen"], batch["group"], model.llm.model.embed_tokens(batch["suf"]))
+    semb = model.llm.model.embed_tokens(batch["suf"])
+    h, att = (suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb), None) if probe is None else \
+        suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb, probe=probe)
     sel = batch["labels"] != -100
-    return F.cross_entropy(model.llm.lm_head(h[sel]), batch["labels"][sel])
+    ce = F.cross_entropy(model.llm.lm_head(h[sel]), batch["labels"][sel])
+    return ce, (None if probe is None else attention_loss(att, batch))
 
 
 def main():
@@ -265,6 +276,12 @@ def main():
     ap.add_argument("--coord-digits", type=float, default=0.0,
                     help="weight (within --patch-aux and --row-aux) of the hundreds and tens digits of the object's "
                          "centre and corners (0-1000 of the crop), named by every patch of it and by its query")
+    ap.add_argument("--lm-weight", type=float, default=1.0,
+                    help="weight of the answer loss; 0 trains only the tower / resampler read-outs (the language "
+                         "model is not run), e.g. to sharpen the tower's boxes before the language model re-adapts")
+    ap.add_argument("--attn-sup", type=float, default=0.0, help="weight of lookup.attention_loss: one head "
+                    "(--attn-probe) attends from the answer to the rows of the objects the question names")
+    ap.add_argument("--attn-probe", default="2,0", help="layer,head that --attn-sup trains")
     ap.add_argument("--row-aux", type=float, default=0.0,
                     help="with --resampler-lr-mult: weight of the per-query targets on the image rows (RowHeads: the "
                          "type, colour, text and box of the object centred in each query's cell)")
@@ -273,6 +290,8 @@ def main():
         ap.error("--tower-blocks needs --resampler-lr-mult > 0 (the blocks train at the resampler's learning rate)")
     if args.patch_aux and not args.tower_blocks:
         ap.error("--patch-aux needs --tower-blocks (the targets train the tower)")
+    if args.lm_weight <= 0 and not (args.patch_aux or args.row_aux):
+        ap.error("--lm-weight 0 needs --patch-aux or --row-aux (nothing would train)")
     if args.patch_pos and not args.patch_aux:
         ap.error("--patch-pos needs --patch-aux")
     if (args.text_chars or args.coord_digits) and not (args.patch_aux or args.row_aux):
@@ -373,12 +392,13 @@ def main():
         os.replace(tmp, ckpt_path)
 
     cache = RowCache(model, groups, bool(args.bf16), patches=tune_rs, stop=stop, targets=heads is not None,
-                     row_targets=row_heads is not None)
+                     row_targets=row_heads is not None or args.attn_sup > 0)
+    probe = tuple(int(v) for v in args.attn_probe.split(",")) if args.attn_sup > 0 else None
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t_start = time.time() - elapsed
     last_ckpt = time.time()
-    losses, aux_losses, row_losses = [], [], []
+    losses, aux_losses, row_losses, att_losses = [], [], [], []
     model.llm.train()
     last = min(args.steps, args.stop_at) if args.stop_at else args.steps
     while step < last:
@@ -390,15 +410,17 @@ def main():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
             batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng,
                                weights)
-            loss = lm_loss(model, batch)
+            loss, att = lm_loss(model, batch, probe) if args.lm_weight > 0 else (torch.zeros(()), None)
             aux = heads.loss(batch["feats"][0], *batch["targets"], batch["feats"][1]) if heads is not None else None
             row = row_heads.loss(batch["rows"], *batch["row_targets"]) if row_heads is not None else None
         opt.zero_grad(set_to_none=True)
-        total = loss
+        total = args.lm_weight * loss
         if aux is not None:
             total = total + args.patch_aux * aux
         if row is not None:
             total = total + args.row_aux * row
+        if att is not None:
+            total = total + args.attn_sup * att
         total.backward()
         torch.nn.utils.clip_grad_norm_(params + rs_params, 1.0)
         opt.step()
@@ -406,12 +428,13 @@ def main():
         losses.append(loss.item())
         aux_losses.append(0.0 if aux is None else aux.item())
         row_losses.append(0.0 if row is None else row.item())
+        att_losses.append(0.0 if att is None else att.item())
         if step % 50 == 0:
             el = time.time() - t_start
-            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} rows {np.mean(row_losses):.4f} lr {lr:.1e} "
+            T.log(f"step {step}/{args.steps} loss {np.mean(losses):.4f} aux {np.mean(aux_losses):.4f} rows {np.mean(row_losses):.4f} attn {np.mean(att_losses):.3f} lr {lr:.1e} "
                   f"cached {len(cache.rows)} "
                   f"{el / 60:.1f} min ({el / step:.2f} s/step)")
-            losses, aux_losses, row_losses = [], [], []
+            losses, aux_losses, row_losses, att_losses = [], [], [], []
         if step % args.eval_every == 0 or step == last:
             T.log(f"validation @ {step}: {T.fmt(T.evaluate(model, val_groups, enc, show=6))}")
             model.vpm.eval()
