@@ -9,6 +9,8 @@ The image rows of a scene are computed once (no gradient) the first time the sce
 with --tower-blocks K too, the features entering the tower's last K blocks are kept and those blocks train
 (at the resampler's learning rate); --patch-aux W adds object-centric targets on the tower's output patches
 (labels.object_targets: every patch of an object names its type, colour, word / number and box).
+--attn-sup W (lookup.py) pulls one head of the language model onto the rows of the objects the question names;
+--lm-weight 0 trains only the read-outs (the language model is not run).
 Each step: --images scenes, up to --questions of their questions each, the prompt exactly as inference builds
 it (ChatML, V4.5 image placeholder, thinking off).
 Writes <run>/ckpt.pt + bpe.json (train.py / export.py format) every few minutes; re-running resumes.
@@ -292,6 +294,8 @@ def main():
         ap.error("--patch-aux needs --tower-blocks (the targets train the tower)")
     if args.lm_weight <= 0 and not (args.patch_aux or args.row_aux):
         ap.error("--lm-weight 0 needs --patch-aux or --row-aux (nothing would train)")
+    if args.attn_sup and args.lm_weight <= 0:
+        ap.error("--attn-sup needs --lm-weight > 0 (the supervised head is in the language model)")
     if args.patch_pos and not args.patch_aux:
         ap.error("--patch-pos needs --patch-aux")
     if (args.text_chars or args.coord_digits) and not (args.patch_aux or args.row_aux):
