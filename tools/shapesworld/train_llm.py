@@ -187,30 +187,38 @@ def pick_questions(qa, max_q, rng, weights=()):
     return [qa[i] for i in sorted(range(len(qa)), key=lambda i: -keys[i])[:max_q]]
 
 
-def make_batch(cache, groups, idx, enc, max_q, rng, weights=()):
-    all_rows, grids, feats = image_rows(cache, idx)
-    prefixes = [enc.prefix(g) for g in grids]
-    P = max(len(p) for p in prefixes)
-    pre = torch.zeros(len(idx), P, dtype=torch.long)
+def prompt_batch(prefixes, questions, enc, row_labels=None):
+    """Per scene its prefix ids and chosen questions -> the step's prompt tensors (right-padded prefixes, image
+    row positions, suffixes and answer labels, each suffix's scene); with row_labels (per scene, the query labels of
+    its rows in prefix order) also "attend": for each question, the prefix positions of the rows it names
+    (lookup.referenced_rows)."""
+    pre = torch.zeros(len(prefixes), max(len(p) for p in prefixes), dtype=torch.long)
     for b, p in enumerate(prefixes):
         pre[b, : len(p)] = torch.tensor(p)
-    row_at = [(p == enc.unk).nonzero()[:, 0] for p in pre]               # prefix positions of each scene's rows
     sufs, n_ans, group, attend = [], [], [], []
-    for b, i in enumerate(idx):
-        qa = groups[i]["qa"]
-        for r in pick_questions(qa, max_q, rng, weights):
+    for b, qa in enumerate(questions):
+        row_at = (pre[b] == enc.unk).nonzero()[:, 0]
+        for r in qa:
             ids, n = enc.suffix(r["question"], r["answer"])
             sufs.append(ids)
             n_ans.append(n)
             group.append(b)
-            if cache.row_targets:
-                t = torch.zeros(P, dtype=torch.bool)
-                t[row_at[b]] = referenced_rows(r["question"], cache.row_labels[i][0])
+            if row_labels is not None:
+                t = torch.zeros(pre.shape[1], dtype=torch.bool)
+                t[row_at] = referenced_rows(r["question"], row_labels[b])
                 attend.append(t)
     suf, labels = suffix_tensors(sufs, n_ans)
     return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
-            "rows": all_rows, "suf": suf, "labels": labels, "group": torch.tensor(group), "feats": feats,
-            "attend": torch.stack(attend) if attend else None,
+            "suf": suf, "labels": labels, "group": torch.tensor(group),
+            "attend": torch.stack(attend) if row_labels is not None else None}
+
+
+def make_batch(cache, groups, idx, enc, max_q, rng, weights=(), attend=False):
+    all_rows, grids, feats = image_rows(cache, idx)
+    questions = [pick_questions(groups[i]["qa"], max_q, rng, weights) for i in idx]
+    batch = prompt_batch([enc.prefix(g) for g in grids], questions, enc,
+                         [cache.row_labels[i][0] for i in idx] if attend else None)
+    return {**batch, "rows": all_rows, "feats": feats,
             "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0, 1))]
             if cache.targets else None,
             "row_targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.row_labels[i] for i in idx)), (1, 0, 1))]
@@ -413,7 +421,7 @@ def main():
         T.set_lr(opt, lr)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bool(args.bf16)):
             batch = make_batch(cache, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng,
-                               weights)
+                               weights, attend=probe is not None)
             loss, att = lm_loss(model, batch, probe) if args.lm_weight > 0 else (torch.zeros(()), None)
             aux = heads.loss(batch["feats"][0], *batch["targets"], batch["feats"][1]) if heads is not None else None
             row = row_heads.loss(batch["rows"], *batch["row_targets"]) if row_heads is not None else None

@@ -24,13 +24,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import Encoder, corpus_texts, export, load_groups, suffix_tensors  # noqa: E402
+from data import Encoder, corpus_texts, export, load_groups  # noqa: E402
 from labels import COLORS, IGNORE, KINDS, QUERY_CLASSES, WORDS, query_labels  # noqa: E402
-from lookup import attention_loss, referenced_rows  # noqa: E402
-from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
+from model import Config, MiniCPMV  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
-from train_llm import pick_questions  # noqa: E402
+from train_llm import lm_loss, pick_questions, prompt_batch  # noqa: E402
 import train as T  # noqa: E402
 
 
@@ -49,7 +48,7 @@ def class_words(table, j):
 
 def word_averages(tok, vocab):
     """Per label table, [n + 1, vocab]: row j averages the token ids of class j's word as an answer writes it
-    ("red") and as a question does (" red"); zero for classes without a word."""
+    ("red") and as a question does (" red"); zero for classes without a word, None for tables without words."""
     out = []
     for i, n in enumerate(QUERY_CLASSES):
         m = torch.zeros(n + 1, vocab)
@@ -59,7 +58,7 @@ def word_averages(tok, vocab):
                 for form in (w, " " + w):
                     ids = tok.encode(form)
                     m[j, ids] += 0.5 / len(ids)
-        out.append(m)
+        out.append(m if m.any() else None)
     return out
 
 
@@ -80,46 +79,31 @@ class SymbolicRows(torch.nn.Module):
         idx = [torch.where(y == IGNORE, t.num_embeddings - 1, y) for t, y in zip(self.tables, labels)]
         out = sum(t(y) for t, y in zip(self.tables, idx))
         if self.words is not None:
-            out = out + sum(m[y] @ self._embed[0].weight for m, y in zip(self.words, idx))
+            out = out + sum(m[y] @ self._embed[0].weight for m, y in zip(self.words, idx) if m is not None)
         return out
 
 
 class LabelCache:
-    """Scene index -> (query labels of its crops [len(QUERY_CLASSES), n_crops * 64], slice grid), filled lazily."""
+    """Scene (by its image) -> (query labels of its crops [len(QUERY_CLASSES), n_crops * 64], slice grid), filled
+    lazily."""
 
-    def __init__(self, groups):
-        self.groups, self.got = groups, {}
+    def __init__(self):
+        self.got = {}
 
-    def get(self, i):
-        if i not in self.got:
-            g = self.groups[i]
+    def get(self, g):
+        if g["image"] not in self.got:
             crops, grid, maps = crops_of(Image.open(g["image"]).convert("RGB"), with_maps=True)
             hws = [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
-            self.got[i] = (torch.cat([query_labels(g["scene"], hw, m) for hw, m in zip(hws, maps)], dim=1), grid)
-        return self.got[i]
+            self.got[g["image"]] = (torch.cat([query_labels(g["scene"], hw, m) for hw, m in zip(hws, maps)], dim=1), grid)
+        return self.got[g["image"]]
 
 
-def make_batch(cache, sym, groups, idx, enc, max_q, rng):
-    got = [cache.get(i) for i in idx]
-    prefixes = [enc.prefix(grid) for _, grid in got]
-    pre = torch.zeros(len(idx), max(len(p) for p in prefixes), dtype=torch.long)
-    for b, p in enumerate(prefixes):
-        pre[b, : len(p)] = torch.tensor(p)
-    row_at = [(p == enc.unk).nonzero()[:, 0] for p in pre]               # prefix positions of each scene's rows
-    sufs, n_ans, group, attend = [], [], [], []
-    for b, i in enumerate(idx):
-        for r in pick_questions(groups[i]["qa"], max_q, rng):
-            ids, n = enc.suffix(r["question"], r["answer"])
-            sufs.append(ids)
-            n_ans.append(n)
-            group.append(b)
-            t = torch.zeros(pre.shape[1], dtype=torch.bool)
-            t[row_at[b]] = referenced_rows(r["question"], got[b][0])
-            attend.append(t)
-    suf, labels = suffix_tensors(sufs, n_ans)
-    return {"pre": pre, "plen": torch.tensor([len(p) for p in prefixes]), "img_pos": (pre == enc.unk).nonzero(as_tuple=True),
-            "rows": sym(torch.cat([lab for lab, _ in got], dim=1)), "suf": suf, "labels": labels,
-            "group": torch.tensor(group), "attend": torch.stack(attend)}
+def make_batch(cache, sym, scenes, enc, max_q, rng, attend):
+    got = [cache.get(g) for g in scenes]
+    questions = [pick_questions(g["qa"], max_q, rng) for g in scenes]
+    batch = prompt_batch([enc.prefix(grid) for _, grid in got], questions, enc,
+                         [lab for lab, _ in got] if attend else None)
+    return {**batch, "rows": sym(torch.cat([lab for lab, _ in got], dim=1))}
 
 
 def main():
@@ -163,36 +147,28 @@ def main():
                        model.llm.model.embed_tokens if args.tie_words else None)
     params = list(model.llm.parameters()) + list(sym.tables.parameters())
     opt = T.make_optimizer(params, args.lr)
-    cache, val_cache = LabelCache(groups), LabelCache(val_groups)
-    val_index = {id(g): i for i, g in enumerate(val_groups)}
+    cache = LabelCache()
 
     @torch.no_grad()
     def val_rows(gs):
-        return sym(torch.cat([val_cache.get(val_index[id(g)])[0] for g in gs], dim=1))
+        return sym(torch.cat([cache.get(g)[0] for g in gs], dim=1))
 
     T.log(f"LLM {sum(p.numel() for p in model.llm.parameters()) / 1e6:.2f} M params, vocab {cfg.vocab}, "
           f"{len(groups)} scenes, symbolic rows")
     rng = random.Random(args.seed)
     per_epoch = len(groups) // args.images
     t0, losses, att_losses = time.time(), [], []
-    probe = tuple(int(v) for v in args.attn_probe.split(","))
+    probe = tuple(int(v) for v in args.attn_probe.split(",")) if args.attn_sup > 0 else None
     for step in range(args.steps):
         epoch, k = divmod(step, per_epoch)
         order = list(range(len(groups)))
         random.Random(args.seed * 1000 + epoch).shuffle(order)
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
         T.set_lr(opt, lr)
-        batch = make_batch(cache, sym, groups, order[k * args.images: (k + 1) * args.images], enc, args.questions, rng)
-        emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
-        kv = prefix_forward(model.llm, emb)
-        semb = model.llm.model.embed_tokens(batch["suf"])
-        if args.attn_sup > 0:
-            h, probs = suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb, probe=probe)
-            att = attention_loss(probs, batch)
-        else:
-            h, att = suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb), torch.zeros(())
-        sel = batch["labels"] != -100
-        loss = F.cross_entropy(model.llm.lm_head(h[sel]), batch["labels"][sel])
+        batch = make_batch(cache, sym, [groups[i] for i in order[k * args.images: (k + 1) * args.images]], enc,
+                           args.questions, rng, attend=probe is not None)
+        loss, att = lm_loss(model, batch, probe)
+        att = torch.zeros(()) if att is None else att
         opt.zero_grad(set_to_none=True)
         (loss + args.attn_sup * att).backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
