@@ -9,6 +9,8 @@ The image rows of a scene are computed once (no gradient) the first time the sce
 with --tower-blocks K too, the features entering the tower's last K blocks are kept and those blocks train
 (at the resampler's learning rate); --patch-aux W adds object-centric targets on the tower's output patches
 (labels.object_targets: every patch of an object names its type, colour, word / number and box).
+--text-pool W adds, within --patch-aux, a read-out of the mean of each word's / number's patches (its id and
+characters).
 --attn-sup W (lookup.py) pulls one head of the language model onto the rows of the objects the question names;
 --lm-weight 0 trains only the read-outs (the language model is not run).
 Each step: --images scenes, up to --questions of their questions each, the prompt exactly as inference builds
@@ -132,14 +134,34 @@ def own_positions(sizes):
     return torch.cat(out)
 
 
+def pooled_texts(feats, text_ids, chars, sizes):
+    """Mean of the patches of each word / number in each crop -> (pooled [n, d], its text id [n], its characters
+    [TEXT_SLOTS, n]); None when the crops hold no text."""
+    crop = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor([h * w for h, w in sizes]))
+    on = text_ids != IGNORE
+    if not on.any():
+        return None
+    key = crop[on] * 1000 + text_ids[on]
+    uniq, inv = torch.unique(key, return_inverse=True)
+    pooled = feats.new_zeros(len(uniq), feats.shape[1]).float().index_add_(0, inv, feats[on].float())
+    pooled = pooled / torch.bincount(inv, minlength=len(uniq))[:, None]
+    one = torch.zeros(len(uniq), dtype=torch.long).scatter_(0, inv, torch.arange(len(inv)))  # a patch of each (same chars)
+    return pooled, uniq % 1000, chars[:, on][:, one]
+
+
 class ObjectHeads(torch.nn.Module):
     """Training-only linear read-outs of the tower's output patches (not exported): object type, colour,
     word / number and box (labels.object_targets), and the patch's own position (with pos_weight > 0). Linear,
     because the resampler only mixes patches linearly: a patch feature that states its position linearly lets a
-    query's weighted average of an object's patches state where the object is."""
+    query's weighted average of an object's patches state where the object is. With text_pool_weight > 0, the mean
+    of each word's / number's patches also names it (id and characters): what a resampler query that averages them
+    needs, without asking every fragment of a glyph to know the whole text."""
 
-    def __init__(self, d, pos_weight=0.0, chars_weight=0.0, digits_weight=0.0):
+    def __init__(self, d, pos_weight=0.0, chars_weight=0.0, digits_weight=0.0, text_pool_weight=0.0):
         super().__init__()
+        self.text_pool_weight = text_pool_weight
+        self.pool_id = torch.nn.Linear(d, OBJECT_CLASSES[2])
+        self.pool_chars = torch.nn.Linear(d, TEXT_SLOTS * (1 + len(CHARS)))
         self.cls = torch.nn.Linear(d, sum(OBJECT_CLASSES))
         self.box = torch.nn.Linear(d, 4)
         self.pos = torch.nn.Linear(d, 2)
@@ -153,6 +175,10 @@ class ObjectHeads(torch.nn.Module):
         out = ce / len(OBJECT_CLASSES) + box_l1(self.box(feats), box)
         if self.pos_weight > 0:
             out = out + self.pos_weight * F.l1_loss(self.pos(feats).float() * 10, own_positions(sizes) * 10)
+        pooled = pooled_texts(feats, cls[2], chars, sizes) if self.text_pool_weight > 0 else None
+        if pooled is not None:
+            x, ids, ch = pooled
+            out = out + self.text_pool_weight * (F.cross_entropy(self.pool_id(x), ids) + chars_ce(self.pool_chars(x), ch))
         return out + text_and_digit_losses(self, feats, box, chars)
 
 
@@ -283,6 +309,9 @@ def main():
     ap.add_argument("--text-chars", type=float, default=0.0,
                     help="weight (within --patch-aux and --row-aux) of a word's / number's characters by position, "
                          "named by every patch of it and by the query its centre falls in")
+    ap.add_argument("--text-pool", type=float, default=0.0,
+                    help="weight (within --patch-aux) of the mean of each word's / number's patches naming it (id and "
+                         "characters)")
     ap.add_argument("--coord-digits", type=float, default=0.0,
                     help="weight (within --patch-aux and --row-aux) of the hundreds and tens digits of the object's "
                          "centre and corners (0-1000 of the crop), named by every patch of it and by its query")
@@ -306,6 +335,8 @@ def main():
         ap.error("--attn-sup needs --lm-weight > 0 (the supervised head is in the language model)")
     if args.patch_pos and not args.patch_aux:
         ap.error("--patch-pos needs --patch-aux")
+    if args.text_pool and not args.patch_aux:
+        ap.error("--text-pool needs --patch-aux")
     if (args.text_chars or args.coord_digits) and not (args.patch_aux or args.row_aux):
         ap.error("--text-chars and --coord-digits need --patch-aux or --row-aux")
     if args.row_aux and args.resampler_lr_mult <= 0:
@@ -368,7 +399,7 @@ def main():
         if got.missing_keys:
             T.log(f"{name}: new read-outs start fresh: {sorted({k.split('.')[0] for k in got.missing_keys})}")
 
-    heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars, args.coord_digits) if args.patch_aux else None
+    heads = ObjectHeads(cfg.v_hidden, args.patch_pos, args.text_chars, args.coord_digits, args.text_pool) if args.patch_aux else None
     if heads is not None:
         if args.init and ick.get("aux") is not None:
             load_readouts(heads, ick["aux"], "patch")  # continuing a --patch-aux stage: keep its trained read-outs

@@ -7,7 +7,9 @@ cell: the type, colour and word / number of the object centred there, the cell's
 offset within the cell (eighths) and its size (32nds of the crop). No vision model runs, so a step costs only the
 language model. This separates the two halves of the problem: how fast and how far the language model learns
 the look-ups, counts, relations and coordinates from rows that hold the answer, and (by difference with
-train_llm.py) what the vision side costs. Same model config, tokenizer, prompt and validation as train_llm.py.
+train_llm.py) what the vision side costs. --coord-digits 1 adds the hundreds and tens digits of the object's centre
+and corners (0-1000 of the image) to the overview's rows: how fast points and boxes come when writing them is
+copying. Same model config, tokenizer, prompt and validation as train_llm.py.
 Writes <run>/ckpt.pt ({"model", "symbolic", "config", "step", ...}) at the end.
 """
 import os
@@ -25,7 +27,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Encoder, corpus_texts, export, load_groups  # noqa: E402
-from labels import COLORS, IGNORE, KINDS, QUERY_CLASSES, WORDS, query_labels  # noqa: E402
+from labels import COLORS, COORD_DIGITS, IGNORE, KINDS, QUERY_CLASSES, WORDS, box_digits, query_boxes, query_labels  # noqa: E402
 from model import Config, MiniCPMV  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
@@ -68,9 +70,11 @@ class SymbolicRows(torch.nn.Module):
     add their words' token embeddings (tied, read from `embed` at each call): a row then says "red circle" in the
     language model's own words, so looking it up from the question is matching tokens."""
 
-    def __init__(self, D, words=None, embed=None):
+    def __init__(self, D, words=None, embed=None, digits=False):
         super().__init__()
-        self.tables = torch.nn.ModuleList(torch.nn.Embedding(n + 1, D) for n in QUERY_CLASSES)
+        # with `digits`, the labels carry COORD_DIGITS more rows (labels.box_digits): 10 classes each
+        self.tables = torch.nn.ModuleList(torch.nn.Embedding(n + 1, D)
+                                          for n in QUERY_CLASSES + ((10,) * COORD_DIGITS if digits else ()))
         for t in self.tables:
             torch.nn.init.normal_(t.weight, std=0.5 if words is None else 0.1)
         self.words, self._embed = words, [embed]   # a list: the language model owns the table, not this module
@@ -79,22 +83,30 @@ class SymbolicRows(torch.nn.Module):
         idx = [torch.where(y == IGNORE, t.num_embeddings - 1, y) for t, y in zip(self.tables, labels)]
         out = sum(t(y) for t, y in zip(self.tables, idx))
         if self.words is not None:
-            out = out + sum(m[y] @ self._embed[0].weight for m, y in zip(self.words, idx) if m is not None)
+            out = out + sum(m[y] @ self._embed[0].weight for m, y in zip(self.words, idx[:len(QUERY_CLASSES)])
+                            if m is not None)
         return out
 
 
 class LabelCache:
     """Scene (by its image) -> (query labels of its crops [len(QUERY_CLASSES), n_crops * 64], slice grid), filled
-    lazily."""
+    lazily. With `digits`, COORD_DIGITS more label rows: the hundreds and tens digits of the centre and corners of
+    the overview crop's objects in 0-1000 of the image, as an answer writes them (IGNORE on the slices' rows, whose
+    crop coordinates are not the image's)."""
 
-    def __init__(self):
-        self.got = {}
+    def __init__(self, digits=False):
+        self.got, self.digits = {}, digits
 
     def get(self, g):
         if g["image"] not in self.got:
             crops, grid, maps = crops_of(Image.open(g["image"]).convert("RGB"), with_maps=True)
             hws = [(t.shape[1] // 14, t.shape[2] // 14) for t in crops]
-            self.got[g["image"]] = (torch.cat([query_labels(g["scene"], hw, m) for hw, m in zip(hws, maps)], dim=1), grid)
+            labels = torch.cat([query_labels(g["scene"], hw, m) for hw, m in zip(hws, maps)], dim=1)
+            if self.digits:
+                d = torch.full((COORD_DIGITS, labels.shape[1]), IGNORE, dtype=torch.long)
+                d[:, :64] = box_digits(query_boxes(g["scene"], hws[0], maps[0]))
+                labels = torch.cat([labels, d])
+            self.got[g["image"]] = (labels, grid)
         return self.got[g["image"]]
 
 
@@ -102,7 +114,7 @@ def make_batch(cache, sym, scenes, enc, max_q, rng, attend):
     got = [cache.get(g) for g in scenes]
     questions = [pick_questions(g["qa"], max_q, rng) for g in scenes]
     batch = prompt_batch([enc.prefix(grid) for _, grid in got], questions, enc,
-                         [lab for lab, _ in got] if attend else None)
+                         [lab[:len(QUERY_CLASSES)] for lab, _ in got] if attend else None)
     return {**batch, "rows": sym(torch.cat([lab for lab, _ in got], dim=1))}
 
 
@@ -129,6 +141,8 @@ def main():
                     "(--attn-probe) is trained to attend, from every answer token, to the rows of the objects the "
                     "question names (referenced_rows)")
     ap.add_argument("--attn-probe", default="2,0", help="layer,head supervised by --attn-sup")
+    ap.add_argument("--coord-digits", type=int, default=0, help="1: rows also carry the hundreds and tens digits of "
+                    "their object's centre and corners (LabelCache), so writing a point or box is copying")
     ap.add_argument("--tie-words", type=int, default=0, help="1: rows also carry their classes' word embeddings "
                     "(SymbolicRows)")
     args = ap.parse_args()
@@ -144,10 +158,10 @@ def main():
     torch.manual_seed(args.seed)
     model = MiniCPMV(cfg)
     sym = SymbolicRows(cfg.hidden, word_averages(tok, cfg.vocab) if args.tie_words else None,
-                       model.llm.model.embed_tokens if args.tie_words else None)
+                       model.llm.model.embed_tokens if args.tie_words else None, bool(args.coord_digits))
     params = list(model.llm.parameters()) + list(sym.tables.parameters())
     opt = T.make_optimizer(params, args.lr)
-    cache = LabelCache()
+    cache = LabelCache(bool(args.coord_digits))
 
     @torch.no_grad()
     def val_rows(gs):
