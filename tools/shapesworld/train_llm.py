@@ -263,8 +263,8 @@ def lm_loss(model, batch, probe=None):
     emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
     kv = prefix_forward(model.llm, emb)
     semb = model.llm.model.embed_tokens(batch["suf"])
-    h, att = (suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb), None) if probe is None else \
-        suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb, probe=probe)
+    out = suffix_forward(model.llm, kv, batch["plen"], batch["group"], semb, probe=probe)
+    h, att = (out, None) if probe is None else out
     sel = batch["labels"] != -100
     ce = F.cross_entropy(model.llm.lm_head(h[sel]), batch["labels"][sel])
     return ce, (None if probe is None else attention_loss(att, batch))
