@@ -2,7 +2,7 @@
 
     python3 tools/shapesworld/train_reading.py --init RUN/ckpt.pt --out DIR --data /tmp/sw/data --steps 600
 
-Each step runs --batch whole crops that hold a text (the overview, or a slice holding one). The targets are the mean
+Each step runs --batch whole crops that hold a text (the overview, or a slice holding some of one). The targets are the mean
 of each text's patches naming its id and its characters (ObjectHeads' pool read-outs: what a resampler query that
 averages the text's patches needs) and every text patch naming the id. Everything else the tower does is anchored
 to the starting tower: the non-text patches must keep the starting tower's features (mean squared error), so the
@@ -45,8 +45,8 @@ P = 14
 
 
 def text_crops(g, slice_chance, rng, img=None):
-    """A crop of scene g that holds a whole text, with its per-patch text ids and characters: the overview, or
-    (with probability slice_chance, when the scene is sliced) a slice that holds one -> (pixels [3, H, W], text id
+    """A crop of scene g that holds a text (or, in a slice, part of one), with its per-patch text ids and characters:
+    the overview, or (with probability slice_chance, when the scene is sliced) a slice that holds one -> (pixels [3, H, W], text id
     per patch [h*w] (IGNORE off texts), characters per patch [TEXT_SLOTS, h*w]); None if no crop holds a text."""
     img = Image.open(g["image"]).convert("RGB") if img is None else img
     crops, _, maps = crops_of(img, with_maps=True)
