@@ -24,6 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import copy
 import random
+import shutil
 import sys
 import time
 
@@ -111,6 +112,11 @@ def main():
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     os.makedirs(args.out, exist_ok=True)
+    # carry the tokenizer along so the output is a complete --init for train_llm.py / export.py
+    bpe = os.path.join(os.path.dirname(os.path.abspath(args.init)), "bpe.json")
+    if not os.path.exists(bpe):
+        ap.error(f"--init: no bpe.json next to {args.init}")
+    shutil.copyfile(bpe, os.path.join(args.out, "bpe.json"))
 
     ck = torch.load(args.init, weights_only=False)
     cfg = Config(**ck["config"])
