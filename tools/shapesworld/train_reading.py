@@ -111,11 +111,11 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    os.makedirs(args.out, exist_ok=True)
     # carry the tokenizer along so the output is a complete --init for train_llm.py / export.py
     bpe = os.path.join(os.path.dirname(os.path.abspath(args.init)), "bpe.json")
     if not os.path.exists(bpe):
         ap.error(f"--init: no bpe.json next to {args.init}")
+    os.makedirs(args.out, exist_ok=True)
     shutil.copyfile(bpe, os.path.join(args.out, "bpe.json"))
 
     ck = torch.load(args.init, weights_only=False)
