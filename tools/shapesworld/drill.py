@@ -32,7 +32,8 @@ assert len(FONT) == 36 and len(BACKGROUNDS) >= 2 and len(LARGE_SIZES) >= 2, "fon
 
 
 def canvas(rng, large_fraction=0.15):
-    """A canvas size as the generator samples one (224-448 px, aspect <= 1.8; sometimes a large sliced one)."""
+    """A canvas size as the generator samples one (224-448 px, aspect <= 1.8; sometimes a large sliced one).
+    The numbers mirror sampleCanvas in scene.ts, where they are literals (only LARGE_SIZES is parsed from it)."""
     if rng.random() < large_fraction:
         return rng.choice(LARGE_SIZES)
     while True:
