@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import { UserError } from "../errors.js";
 import type { BackendChoice } from "../node/load-llm.js";
+import type { CoordinateDecoding } from "../runtime/coordinates.js";
 import type { SamplingOptions } from "../runtime/sampling.js";
 
 /** Flags shared by the commands that run a model. */
@@ -15,7 +16,11 @@ export interface RunFlags {
   repeatPenalty?: string;
   seed?: string;
   stop?: string[];
+  coordinates: CoordinateDecoding;
 }
+
+export const coordinatesOption = (): Option =>
+  new Option("--coordinates <mode>", "numbers in <box>/<point> answers under greedy decoding: each the weighted median of what the model may write (least expected error), or digit by digit as llama.cpp").choices(["median", "greedy"]).default("median");
 
 export function addRunOptions(cmd: Command): Command {
   return cmd
@@ -28,7 +33,8 @@ export function addRunOptions(cmd: Command): Command {
     .option("--min-p <p>", "min-p sampling")
     .option("--repeat-penalty <r>", "repetition penalty (1 = off)")
     .option("--seed <n>", "random seed for sampling")
-    .option("--stop <text>", "stop before this string (repeatable)", (v: string, acc: string[] = []) => [...acc, v]);
+    .option("--stop <text>", "stop before this string (repeatable)", (v: string, acc: string[] = []) => [...acc, v])
+    .addOption(coordinatesOption());
 }
 
 export function parseNumber(flag: string, v: string | undefined, check: (x: number) => boolean = Number.isFinite): number | undefined {

@@ -2,6 +2,7 @@ import { UserError } from "../errors.js";
 import type { ForwardHooks } from "../models/llm/hooks.js";
 import type { KvCache, LanguageModel } from "../models/llm/language-model.js";
 import { promptLength, type PromptSegment } from "./prompt.js";
+import { atCoordinateStart, DigitTokens, medianNumber, type CoordinateDecoding } from "./coordinates.js";
 import { Sampler, type SamplingOptions } from "./sampling.js";
 import { StopStringFilter } from "./stop-strings.js";
 
@@ -43,6 +44,12 @@ export interface GenerateOptions {
    * forward call (the hooks see every row), rather than segment by segment.
    */
   readonly prefillHooks?: ForwardHooks;
+  /**
+   * Numbers inside `<box>` / `<point>` answers under greedy decoding: "median" (default) writes each number's
+   * weighted median over what the model may write (see runtime/coordinates); "greedy" goes digit by digit,
+   * as llama.cpp does. Sampling (temperature > 0) and constrained output always go token by token.
+   */
+  readonly coordinates?: CoordinateDecoding;
 }
 
 export interface GenerationStep {
@@ -163,9 +170,24 @@ export async function* generate(
   const t1 = performance.now();
   let finishReason: FinishReason = "length";
   const mask = opts.constraint ? (id: number) => opts.constraint!.allows(id) : undefined;
+  const greedy = !((opts.sampling?.temperature ?? 0) > 0);
+  const digits = greedy && !opts.constraint && (opts.coordinates ?? "median") === "median"
+    ? DigitTokens.of(tokenizer, logits.length) : undefined;
+  // the end of the text so far, markup included, to tell when a coordinate starts
+  let tail = "";
+  const forced: number[] = [];
   for (let i = 0; i < maxTokens; i++) {
     if (opts.signal?.aborted) { finishReason = "aborted"; break; }
-    const id = sampler.sample(logits, tokens, mask);
+    let id: number;
+    if (forced.length > 0) id = forced.shift()!;
+    else {
+      id = sampler.sample(logits, tokens, mask);
+      if (digits?.has(id) && atCoordinateStart(tail)) {
+        const path = medianNumber(model, cache, logits, digits);
+        if (path && path.length > 0) { id = path[0]; forced.push(...path.slice(1)); }
+      }
+    }
+    if (digits) tail = (tail + String.fromCharCode(...tokenizer.tokenToPiece(id, true))).slice(-64);
     tokens.push(id);
     opts.constraint?.accept(id);
     const isEnd = (!opts.ignoreEos && tokenizer.isEog(id)) || stopIds.has(id);

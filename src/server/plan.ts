@@ -49,6 +49,7 @@ export function planCompletion(body: ChatRequest, vocab: ConstraintVocab, defaul
       sampling,
       stop,
       constraint: constraintOf(body, vocab),
+      coordinates: body.coordinates ?? "median",
     },
     frameFusion: frameFusionOf(body),
   };

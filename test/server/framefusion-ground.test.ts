@@ -136,19 +136,24 @@ test("frame_fusion: invalid values are 400s naming the field, before any work", 
 test("chat completions keep MiniCPM-V's grounding markup in answers, as the library's chat() renders it", async () => {
   const scene = renderScene(generateScene(new Rng(4), { size: [380, 254] }));
   const png = await rgbPng(scene.data, scene.width, scene.height);
-  const question = "Point to the red circle.";
-  const res = await post("/v1/chat/completions", {
-    model: BUILT_IN_NAME, max_tokens: 16, temperature: 0,
-    messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: dataUri(png) } }, { type: "text", text: question }] }],
-  });
-  assert.equal(res.status, 200);
-  const answer = (await res.json()).choices[0].message.content as string;
   const image = await decodeImage(png);
-  const it = vlm.chat([{ role: "user", content: [{ type: "image", image }, { type: "text", text: question }] }], { maxTokens: 16, sampling: { temperature: 0 } });
-  let r = await it.next();
-  while (!r.done) r = await it.next();
-  assert.equal(answer, r.value.text);
-  assert.match(answer, /^<point>\d+ \d+<\/point>$/, "the built-in model answers a point question with MiniCPM-V's markup");
+  for (const question of ["Point to the red circle.", "Give the bounding box of the red circle."]) {
+    for (const coordinates of [undefined, "median", "greedy"] as const) {
+      const res = await post("/v1/chat/completions", {
+        model: BUILT_IN_NAME, max_tokens: 24, temperature: 0, ...(coordinates ? { coordinates } : {}),
+        messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: dataUri(png) } }, { type: "text", text: question }] }],
+      });
+      assert.equal(res.status, 200);
+      const answer = (await res.json()).choices[0].message.content as string;
+      const it = vlm.chat([{ role: "user", content: [{ type: "image", image }, { type: "text", text: question }] }], { maxTokens: 24, sampling: { temperature: 0 }, coordinates });
+      let r = await it.next();
+      while (!r.done) r = await it.next();
+      assert.equal(answer, r.value.text, `${question} (coordinates ${coordinates})`);
+      assert.match(answer, /^<(point|box)>\d+ \d+( \d+ \d+)?<\/(point|box)>$/, "the built-in model answers with MiniCPM-V's markup");
+    }
+  }
+  const bad = await post("/v1/chat/completions", { model: BUILT_IN_NAME, coordinates: "mean", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(bad.status, 400);
 });
 
 test("POST /v1/ground: the library's groundByAttention, in pixels and 0-1000, inside the image", async () => {

@@ -63,7 +63,7 @@ export function registerChat(program: Command): void {
       if (video) content.push(await videoPartOf(video, { temporal: vlm.hasTemporalResampler, chooseFps: sampleFps, forcePacking: packing }));
       content.push(...images.map((image) => ({ type: "image" as const, image })), { type: "text", text: question });
       const it = vlm.chat([{ role: "user", content }], {
-        maxTokens, sampling, stop: f.stop, preprocess: f.preprocess, maxSliceNums, style: f.style,
+        maxTokens, sampling, stop: f.stop, coordinates: f.coordinates, preprocess: f.preprocess, maxSliceNums, style: f.style,
         numerics: f.preprocess === "llamacpp" ? "llamacpp" : "reference",
         enableThinking: f.think, system: f.system,
         frameFusion: f.frameFusion === undefined ? undefined : { cost: fusionCost },

@@ -5,7 +5,8 @@ import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
 import { groundByAttention } from "../../grounding/ground.js";
 import { pointTo1000 } from "../../grounding/report.js";
 import type { OpenedVlm } from "../../node/open-vlm.js";
-import { positiveInt } from "../options.js";
+import { coordinatesOption, positiveInt } from "../options.js";
+import type { CoordinateDecoding } from "../../runtime/coordinates.js";
 import { openVlmWithProgress } from "../progress.js";
 import type { BackendChoice } from "../../node/load-llm.js";
 import { fileSink } from "../../node/file-sink.js";
@@ -21,6 +22,7 @@ interface EvalFlags {
   threads?: string;
   maxTokens: string;
   points: "generate" | "tag";
+  coordinates: CoordinateDecoding;
   topHeads?: string;
   answers?: string;
 }
@@ -51,6 +53,7 @@ export function registerEval(program: Command): void {
     .option("--threads <n>", "worker threads")
     .option("-n, --max-tokens <n>", "most tokens per answer", "32")
     .addOption(new Option("--points <method>", "how point questions are answered: the model's generated <point>, or TAG (attention-driven grounding)").choices(["generate", "tag"]).default("generate"))
+    .addOption(coordinatesOption())
     .option("--top-heads <n>", "with --points tag: (layer, head) pairs kept per target token (default 10)")
     .option("--answers <file>", "also write every question (id, type, question, expected, answer, correct, canvas size) as JSON Lines")
     .action(async (f: EvalFlags) => {
@@ -73,6 +76,7 @@ export function registerEval(program: Command): void {
         let started = false;
         const report = await evaluateSamples(vlm, samples, {
           maxTokens: positiveInt("--max-tokens", f.maxTokens),
+          coordinates: f.coordinates,
           answerWith: f.points === "tag" ? tagPoint(vlm, positiveInt("--top-heads", f.topHeads)) : undefined,
           onProgress: (done, total) => {
             if (!bar) return;

@@ -49,7 +49,7 @@ export function registerGenerate(program: Command): void {
         });
       }
       const ids = tokenizer.encode(text, { addSpecial: f.bos !== false, parseSpecial: true });
-      const it = generate(llm, llm.newCache(), [{ kind: "tokens", ids }], tokenizer, { maxTokens, sampling, stop: f.stop });
+      const it = generate(llm, llm.newCache(), [{ kind: "tokens", ids }], tokenizer, { maxTokens, sampling, stop: f.stop, coordinates: f.coordinates });
       const res = await streamToStdout(it, Boolean(f.json));
       if (f.json) {
         process.stdout.write(JSON.stringify({

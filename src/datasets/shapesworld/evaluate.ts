@@ -7,6 +7,7 @@ import type { QA } from "./questions.js";
 import type { RgbImage } from "./raster.js";
 import { isCorrect } from "./score.js";
 import { renderScene } from "./render.js";
+import type { CoordinateDecoding } from "../../runtime/coordinates.js";
 import type { ImageSample } from "./splits.js";
 
 export interface EvalRecord {
@@ -29,6 +30,8 @@ export interface EvalReport {
 
 export interface EvalOptions {
   readonly maxTokens?: number;
+  /** How `<point>` / `<box>` numbers are decoded (runtime/coordinates; default "median"). */
+  readonly coordinates?: CoordinateDecoding;
   /** Called after each question with (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
@@ -52,7 +55,7 @@ export async function evaluateSamples(vlm: MiniCPMV, samples: readonly ImageSamp
       if (answer === null) {
         const it = session.send(
           [{ role: "user", content: [{ type: "image", image }, { type: "text", text: qa.question }] }],
-          { maxTokens: opts.maxTokens ?? 32, sampling: { temperature: 0 }, signal: opts.signal },
+          { maxTokens: opts.maxTokens ?? 32, sampling: { temperature: 0 }, coordinates: opts.coordinates, signal: opts.signal },
         );
         let r = await it.next();
         while (!r.done) r = await it.next();

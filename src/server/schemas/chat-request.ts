@@ -85,6 +85,8 @@ export const chatRequestSchema = {
     repetition_penalty: nullable({ type: "number", exclusiveMinimum: 0 }),
     // pocketvlm extension: FrameFusion on the request's video
     frame_fusion: frameFusion,
+    // pocketvlm extension: how <box> / <point> numbers are decoded under greedy decoding
+    coordinates: { type: ["string", "null"], enum: ["median", "greedy", null] },
   },
   if: { required: ["stream_options"], properties: { stream_options: { type: "object" } } },
   then: {
@@ -118,6 +120,7 @@ export interface ChatRequest {
   min_p?: number | null;
   repetition_penalty?: number | null;
   frame_fusion?: boolean | FrameFusionField | null;
+  coordinates?: "median" | "greedy" | null;
 }
 
 /** The object form of `frame_fusion`. */
