@@ -17,8 +17,11 @@ export interface CoordinateSearchOptions {
   readonly minProb?: number;
   /** Most look-ahead forward calls per number (default 48). */
   readonly budget?: number;
-  /** Longest number in digits (default 4: MiniCPM-V's coordinates are 0-1000). */
-  readonly maxDigits?: number;
+  /**
+   * Largest number a coordinate can be (default 1000: MiniCPM-V's coordinates are 0-1000). A number that
+   * cannot take another digit without passing it is complete, so its probability needs no forward call.
+   */
+  readonly maxValue?: number;
 }
 
 // At the start of a number inside an open <box> / <point> tag: right after the tag or after a separator.
@@ -81,29 +84,32 @@ export function numberDistribution(
 ): Map<number, { prob: number; path: number[] }> {
   const minProb = opts.minProb ?? 2e-3;
   const budget = opts.budget ?? 48;
-  const maxDigits = opts.maxDigits ?? 4;
+  const maxValue = opts.maxValue ?? 1000;
   const start = cache.nextPosition;
   const values = new Map<number, { prob: number; path: number[] }>();
   // Best-first: the likeliest unexpanded branch next, so a spent budget leaves out only the unlikely ones.
   const open: Branch[] = [];
+  const record = (v: number, mass: number, path: number[]) => {
+    const had = values.get(v);
+    if (!had) values.set(v, { prob: mass, path });
+    else { if (mass > had.prob) had.path = path; had.prob += mass; }
+  };
   const grow = (from: Branch, probs: Float32Array) => {
     let digitMass = 0;
     for (const id of digits.ids) {
       const p = probs[id];
       digitMass += p;
       const text = from.digits + digits.text.get(id)!;
-      // no leading zeros (a lone "0" is a number); nothing longer than a coordinate can be
-      if ((from.digits === "0") || text.length > maxDigits || from.prob * p < minProb) continue;
-      open.push({ path: [...from.path, id], digits: text, prob: from.prob * p });
+      const mass = from.prob * p;
+      // no leading zeros (a lone "0" is a number), nothing over maxValue
+      if (from.digits === "0" || Number(text) > maxValue || mass < minProb / 100) continue;
+      const path = [...from.path, id];
+      if (Number(text) * 10 > maxValue) record(Number(text), mass, path); // no digit can follow: complete, free
+      else if (mass >= minProb) open.push({ path, digits: text, prob: mass });
     }
     // the number ends here when the next token is not a digit (negligible endings are not kept)
     const mass = from.prob * Math.max(0, 1 - digitMass);
-    if (from.digits !== "" && mass >= minProb) {
-      const v = Number(from.digits);
-      const had = values.get(v);
-      if (!had) values.set(v, { prob: mass, path: from.path });
-      else { if (mass > had.prob) had.path = from.path; had.prob += mass; }
-    }
+    if (from.digits !== "" && mass >= minProb) record(Number(from.digits), mass, from.path);
   };
   grow({ path: [], digits: "", prob: 1 }, softmax(logits));
   for (let spent = 0; open.length > 0 && spent < budget; spent++) {

@@ -107,20 +107,24 @@ test("coordinates: sampling and constrained output go token by token", async () 
   assert.equal(model.forwards, 4, "no look-ahead forwards");
 });
 
-test("coordinates: a search out of budget drops the numbers it did not finish", () => {
+test("coordinates: numbers that cannot take another digit cost no forward call; a spent budget falls back", () => {
   const many: Record<number, number> = {};
   for (let v = 100; v < 200; v++) many[v] = 0.01;
   const model = boxModel(many);
   const cache = model.newCache();
   const logits = model.forward({ kind: "tokens", ids: [65, BOX] }, cache).logits!;
-  const dist = numberDistribution(model, cache, logits, DigitTokens.of(text, N_VOCAB), { budget: 5 });
-  // "1" then four of "10".."19" expanded: no three-digit number finished, so nothing to choose from
-  assert.equal(dist.size, 0);
-  assert.equal(weightedMedian(dist), undefined);
+  const digits = DigitTokens.of(text, N_VOCAB);
+  // "1", then "10".."13": 101-139 are known (110 and up cannot take a fourth digit), 39% of the mass
+  const some = numberDistribution(model, cache, logits, digits, { budget: 5 });
+  assert.equal(some.size, 39);
   assert.equal(model.forwards, 1 + 5);
-  assert.equal(medianNumber(model, cache, logits, DigitTokens.of(text, N_VOCAB), { budget: 5 }), undefined);
-  // best first: all of "10".."19" (0.1 each) before "100" (0.01), then "100" and "101"
-  const some = numberDistribution(model, cache, logits, DigitTokens.of(text, N_VOCAB), { budget: 13 });
-  assert.deepEqual([...some.keys()].sort(), [100, 101]);
+  assert.equal(medianNumber(model, cache, logits, digits, { budget: 5 }), undefined, "under half the mass: no median");
+  // "1", "10".."19" and "100" (which could be 1000): every number, in 12 forward calls
+  model.forwards = 0;
+  const all = numberDistribution(model, cache, logits, digits, { budget: 12 });
+  assert.equal(all.size, 100);
+  assert.equal(model.forwards, 12);
+  const median = String.fromCharCode(...medianNumber(model, cache, logits, digits)!);
+  assert.ok(median === "149" || median === "150", median);
   assert.equal(cache.nextPosition, 2);
 });
