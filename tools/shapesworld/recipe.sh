@@ -94,7 +94,8 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/ft8/ckpt.pt --init $RUNS/ft8/c
   --upweight '^How many (circles|squares|triangles|stars|diamonds) ' 2 --eval-every 250 --threads 2 --seed 36
 # 10. Two more continuations (tower frozen), on all 20000 scenes with 10 question rounds each (so the up-weights have
 #     questions to draw from). 10a: yes/no relations x8, reading / boxes / shape-kind counts x3 (37 min on 2 threads).
-#     10b: the same with yes/no relations x3 (58 min on 1 thread, beside another run).
+#     10b: the same with yes/no relations x3 (58 min on 1 thread, beside another run). 10c: 400 steps more, boxes x4
+#     (45 min on 2 threads; its 'bounding box of the number' x2 has no effect: the first matching --upweight counts).
 $PY tools/shapesworld/train_llm.py --vision $RUNS/ft9/ckpt.pt --init $RUNS/ft9/ckpt.pt --run $RUNS/ft10a --data $DATA \
   --scenes 20000 --rounds 10 --steps 500 --images 16 --questions 12 --lr 2e-4 --warmup 20 --resampler-lr-mult 1.0 \
   --upweight '(?<!or )(to the (left|right) of|above|below) the ' 8 --upweight 'written|shown in the image' 3 \
@@ -105,5 +106,10 @@ $PY tools/shapesworld/train_llm.py --vision $RUNS/ft10a/ckpt.pt --init $RUNS/ft1
   --upweight 'written|shown in the image' 3 --upweight 'bounding box' 3 \
   --upweight '(?<!or )(to the (left|right) of|above|below) the ' 3 \
   --upweight '^How many (circles|squares|triangles|stars|diamonds) ' 3 --eval-every 250 --threads 1 --seed 38
+$PY tools/shapesworld/train_llm.py --vision $RUNS/ft10/ckpt.pt --init $RUNS/ft10/ckpt.pt --run $RUNS/ft10c --data $DATA \
+  --scenes 20000 --rounds 10 --steps 400 --images 16 --questions 12 --lr 2e-4 --warmup 20 --resampler-lr-mult 1.0 \
+  --upweight 'written|shown in the image' 3 --upweight 'bounding box' 4 --upweight 'bounding box of the number' 2 \
+  --upweight '(?<!or )(to the (left|right) of|above|below) the ' 3 \
+  --upweight '^How many (circles|squares|triangles|stars|diamonds) ' 3 --eval-every 400 --threads 2 --seed 41
 # 11. Export; the held-out test runs through the engine: npx pocketvlm eval --split test --count 500.
-$PY tools/shapesworld/export.py --run $RUNS/ft10 --out models/shapesworld --hf-out $RUNS/hf
+$PY tools/shapesworld/export.py --run $RUNS/ft10c --out models/shapesworld --hf-out $RUNS/hf
