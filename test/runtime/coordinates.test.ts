@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { atCoordinateStart, DigitTokens, medianNumber, numberDistribution, weightedMedian } from "../../src/runtime/coordinates.js";
 import { generateAll } from "../../src/runtime/generation.js";
 import type { ForwardInput, KvCache, LanguageModel, LlmConfig } from "../../src/models/llm/language-model.js";
+import { listCache } from "./counting-model.js";
 
 // Vocabulary: ids 0-255 are bytes, 256 = "<box>", 257 = "</box>", 258 = end of generation.
 const BOX = 256, END_BOX = 257, EOG = 258, N_VOCAB = 259;
@@ -35,17 +36,7 @@ function boxModel(numbers: Record<number, number>): LanguageModel & { forwards: 
   const model = {
     config,
     forwards: 0,
-    newCache(): KvCache {
-      let rows: number[] = [];
-      return {
-        get nextPosition() { return rows.length; },
-        length: () => rows.length,
-        positions: () => Int32Array.from(rows.keys()),
-        truncate(from: number) { rows = rows.slice(0, from); },
-        clear() { rows = []; },
-        ...({ rows: () => rows, push: (x: number) => rows.push(x) } as object),
-      } as unknown as KvCache;
-    },
+    newCache: () => listCache<number>(),
     embedTokens: (ids: ArrayLike<number>) => new Float32Array(ids.length),
     forward(input: ForwardInput, cache: KvCache) {
       if (input.kind !== "tokens") throw new Error("tokens only");

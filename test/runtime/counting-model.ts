@@ -1,5 +1,18 @@
 import type { ForwardInput, KvCache, LanguageModel, LlmConfig } from "../../src/models/llm/language-model.js";
 
+/** A KV cache stand-in that keeps one item per row; `rows()` and `push()` are its test-only access. */
+export function listCache<T>(): KvCache {
+  let rows: T[] = [];
+  return {
+    get nextPosition() { return rows.length; },
+    length: () => rows.length,
+    positions: () => Int32Array.from(rows.keys()),
+    truncate(from: number) { rows = rows.slice(0, from); },
+    clear() { rows = []; },
+    ...({ rows: () => rows, push: (x: T) => rows.push(x) } as object),
+  } as unknown as KvCache;
+}
+
 /** A deterministic stand-in model: after token t it strongly prefers (t + 1) mod vocab. */
 export function countingModel(nVocab = 300, contextLength = 4096): LanguageModel & { calls: number[] } {
   const config: LlmConfig = {
@@ -11,18 +24,7 @@ export function countingModel(nVocab = 300, contextLength = 4096): LanguageModel
   return {
     config,
     calls,
-    newCache(): KvCache {
-      let rows: (number | null)[] = [];
-      return {
-        get nextPosition() { return rows.length; },
-        length: () => rows.length,
-        positions: () => Int32Array.from(rows.keys()),
-        truncate(from: number) { rows = rows.slice(0, from); },
-        clear() { rows = []; },
-        // test-only access
-        ...( { rows: () => rows, push: (x: number | null) => rows.push(x) } as object),
-      } as unknown as KvCache;
-    },
+    newCache: () => listCache<number | null>(),
     embedTokens(ids) { return new Float32Array(ids.length * 4); },
     forward(input: ForwardInput, cache, options) {
       const c = cache as unknown as { push(x: number | null): void };
