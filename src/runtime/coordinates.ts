@@ -1,3 +1,4 @@
+import { softmaxRows } from "../compute/elementwise.js";
 import type { KvCache, LanguageModel } from "../models/llm/language-model.js";
 import type { TokenText } from "./generation.js";
 
@@ -62,15 +63,7 @@ export class DigitTokens {
   }
 }
 
-function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) if (v > max) max = v;
-  const p = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) { p[i] = Math.exp(logits[i] - max); sum += p[i]; }
-  for (let i = 0; i < p.length; i++) p[i] /= sum;
-  return p;
-}
+const softmax = (logits: Float32Array): Float32Array => softmaxRows(Float32Array.from(logits), 1, logits.length);
 
 interface Branch { readonly path: number[]; readonly digits: string; readonly prob: number }
 
@@ -96,15 +89,17 @@ export function numberDistribution(
   };
   const grow = (from: Branch, probs: Float32Array) => {
     let digitMass = 0;
+    const extend = from.digits !== "0"; // no leading zeros: a lone "0" is a number
     for (const id of digits.ids) {
       const p = probs[id];
       digitMass += p;
-      const text = from.digits + digits.text.get(id)!;
       const mass = from.prob * p;
-      // no leading zeros (a lone "0" is a number), nothing over maxValue
-      if (from.digits === "0" || Number(text) > maxValue || mass < minProb / 100) continue;
+      if (!extend || mass < minProb / 100) continue;
+      const text = from.digits + digits.text.get(id)!;
+      const value = Number(text);
+      if (value > maxValue) continue;
       const path = [...from.path, id];
-      if (Number(text) * 10 > maxValue) record(Number(text), mass, path); // no digit can follow: complete, free
+      if (value * 10 > maxValue) record(value, mass, path); // no digit can follow: complete, free
       else if (mass >= minProb) open.push({ path, digits: text, prob: mass });
     }
     // the number ends here when the next token is not a digit (negligible endings are not kept)

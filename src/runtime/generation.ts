@@ -170,7 +170,8 @@ export async function* generate(
   const t1 = performance.now();
   let finishReason: FinishReason = "length";
   const mask = opts.constraint ? (id: number) => opts.constraint!.allows(id) : undefined;
-  const greedy = !((opts.sampling?.temperature ?? 0) > 0);
+  // the sampler's own settings decide (sampling options without a temperature sample at its default)
+  const greedy = sampler.options.temperature <= 0;
   const digits = greedy && !opts.constraint && (opts.coordinates ?? "median") === "median"
     ? DigitTokens.of(tokenizer, logits.length) : undefined;
   // the end of the text so far, markup included, to tell when a coordinate starts

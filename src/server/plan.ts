@@ -49,7 +49,7 @@ export function planCompletion(body: ChatRequest, vocab: ConstraintVocab, defaul
       sampling,
       stop,
       constraint: constraintOf(body, vocab),
-      coordinates: body.coordinates ?? "median",
+      coordinates: body.coordinates ?? undefined,
     },
     frameFusion: frameFusionOf(body),
   };

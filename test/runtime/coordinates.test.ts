@@ -96,6 +96,10 @@ test("coordinates: sampling and constrained output go token by token", async () 
   const r = await generateAll(model, model.newCache(), prompt, text, { sampling: { temperature: 1, seed: 1 } });
   assert.deepEqual(r.tokens, [BOX, 0x37, END_BOX, EOG]);
   assert.equal(model.forwards, 4, "no look-ahead forwards");
+  // sampling options without a temperature sample at the sampler's default: still no look-ahead
+  const r2 = await generateAll(model, model.newCache(), prompt, text, { sampling: { seed: 1 } });
+  assert.deepEqual(r2.tokens, [BOX, 0x37, END_BOX, EOG]);
+  assert.equal(model.forwards, 8, "no look-ahead forwards");
 });
 
 test("coordinates: numbers that cannot take another digit cost no forward call; a spent budget falls back", () => {
