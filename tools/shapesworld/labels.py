@@ -205,3 +205,33 @@ def box_digits(box):
     n = torch.where(on, vals, torch.zeros_like(vals)).mul(1000).round().clamp(0, 999).long()
     d = torch.stack([n // 100, n // 10 % 10], 1).reshape(COORD_DIGITS, -1)           # cx hundreds, cx tens, cy ...
     return torch.where(on.repeat_interleave(2, 0), d, torch.full_like(d, IGNORE))
+
+
+def query_attention_targets(scene, pixels, hw, cmap, patch=14):
+    """[64, h*w] float, rows summing to 1: where each resampler query should look. A query whose cell holds an
+    object's centre (query_labels' owner) looks at that object's patches (those whose centre is inside its box;
+    the patch under the box centre when none is); an empty cell's query looks at the patches of its cell.
+    Training-only: supervising the resampler's attention with it teaches the cell map directly, instead of
+    leaving the queries to discover it through read-outs of their output."""
+    h, w = hw
+    ox, oy, sx, sy = cmap
+    X, Y = patch_centres(pixels, hw, cmap, patch)
+    out = np.zeros((CELL * CELL, h * w), np.float32)
+    gy, gx = np.meshgrid((np.arange(h) + 0.5) / h * CELL, (np.arange(w) + 0.5) / w * CELL, indexing="ij")
+    cell_of_patch = (np.minimum(CELL - 1, gy.astype(np.int64)) * CELL + np.minimum(CELL - 1, gx.astype(np.int64))).reshape(-1)
+    out[cell_of_patch, np.arange(h * w)] = 1.0
+    for k in range(CELL * CELL):                       # a cell no patch centre falls in: the nearest patch
+        if out[k].sum() == 0:
+            cy, cx = (k // CELL + 0.5) / CELL * h, (k % CELL + 0.5) / CELL * w
+            out[k, min(h - 1, int(cy)) * w + min(w - 1, int(cx))] = 1.0
+    for k, _, _, o, _ in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
+        b = o["box"]
+        inside = ((X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])).reshape(-1)
+        out[k] = 0.0
+        if inside.any():
+            out[k, inside] = 1.0
+        else:
+            cx = min(w - 1, max(0, int(((b[0] + b[2]) / 2 / sx - ox) / patch)))
+            cy = min(h - 1, max(0, int(((b[1] + b[3]) / 2 / sy - oy) / patch)))
+            out[k, cy * w + cx] = 1.0
+    return torch.from_numpy(out / out.sum(1, keepdims=True))

@@ -90,8 +90,9 @@ def _padded(x, sizes):
     return torch.cat([x, x.new_zeros(pad, x.shape[1])]), spans, n, pad
 
 
-def resample(model, x, sizes):
-    """The resampler over the patch features of crops of the given grids: -> rows [n_crops * Q, D]."""
+def resample(model, x, sizes, with_attention=False):
+    """The resampler over the patch features of crops of the given grids: -> rows [n_crops * Q, D].
+    with_attention: -> (rows, per crop the log attention [heads, Q, h*w]), the softmax written out (slower)."""
     rs = model.resampler
     x, spans, n, pad = _padded(x, sizes)
     D = rs.D
@@ -105,10 +106,15 @@ def resample(model, x, sizes):
     heads = rs.attn.num_heads
     qh = q.view(q.shape[0], heads, -1).transpose(0, 1)[None]
     lengths = [e - s for s, e in spans] + [pad]
-    rows = []
+    rows, logs = [], []
     for Ki, Vi, L in zip(K.split(lengths), V.split(lengths), lengths[:-1]):
         kh = Ki.view(L, heads, -1).transpose(0, 1)[None]
         vh = Vi.view(L, heads, -1).transpose(0, 1)[None]
-        rows.append(F.scaled_dot_product_attention(qh.to(kh.dtype), kh, vh)[0].transpose(0, 1).reshape(q.shape[0], D))
-    r = rs.attn.out_proj(torch.cat(rows))
-    return rs.ln_post(r) @ rs.proj
+        if with_attention:
+            logp = torch.log_softmax((qh.to(kh.dtype) @ kh.transpose(-1, -2)).float() * kh.shape[-1] ** -0.5, -1)
+            logs.append(logp[0])
+            rows.append((logp.exp().to(vh.dtype) @ vh)[0].transpose(0, 1).reshape(q.shape[0], D))
+        else:
+            rows.append(F.scaled_dot_product_attention(qh.to(kh.dtype), kh, vh)[0].transpose(0, 1).reshape(q.shape[0], D))
+    r = rs.ln_post(rs.attn.out_proj(torch.cat(rows))) @ rs.proj
+    return (r, logs) if with_attention else r
