@@ -235,3 +235,18 @@ def query_attention_targets(scene, pixels, hw, cmap, patch=14):
             cy = min(h - 1, max(0, int(((b[1] + b[3]) / 2 / sy - oy) / patch)))
             out[k, cy * w + cx] = 1.0
     return torch.from_numpy(out / out.sum(1, keepdims=True))
+
+
+def shape_instances(scene, pixels, hw, cmap, patch=14):
+    """([h*w] long: the index of the shape under each patch centre (-1 off shapes; its own colour only, so an
+    overlapping shape's patches are not counted twice), [n] long: each shape's kind class 0-4)."""
+    h, w = hw
+    X, Y = patch_centres(pixels, hw, cmap, patch)
+    px = pixels[Y, X].astype(np.int64)
+    inst = np.full((h, w), -1, np.int64)
+    for i, s in enumerate(scene["shapes"]):
+        b = s["box"]
+        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
+        inst[inside] = i
+    kinds = torch.tensor([KINDS.index(s["kind"]) for s in scene["shapes"]], dtype=torch.long)
+    return torch.from_numpy(inst.reshape(-1)), kinds

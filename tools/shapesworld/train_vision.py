@@ -26,7 +26,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import export, load_groups  # noqa: E402
 from labels import (IGNORE, PATCH_CLASSES, QUERY_CLASSES, object_chars, object_targets, patch_labels,  # noqa: E402
-                    query_attention_targets, query_labels)
+                    query_attention_targets, query_labels, shape_instances)
 from model import Config, sincos_1d  # noqa: E402
 from packed import encode_patches, resample  # noqa: E402
 from slicing import crops_of  # noqa: E402
@@ -93,11 +93,11 @@ def cell_query_init(resampler, scale, content_scale, n=8, grid=32):
         resampler.ln_kv.weight.fill_(content_scale)
 
 
-def load_example(g, with_attention=False, with_objects=False):
+def load_example(g, with_attention=False, with_objects=False, with_shapes=False):
     img = Image.open(g["image"]).convert("RGB")
     crops, _, maps = crops_of(img, with_maps=True)
     pixels = np.asarray(img)
-    py, qy, qa, ob = [], [], [], []
+    py, qy, qa, ob, sh = [], [], [], [], []
     for t, cm in zip(crops, maps):
         hw = (t.shape[1] // 14, t.shape[2] // 14)
         py.append(patch_labels(g["scene"], pixels, hw, cm))
@@ -106,7 +106,24 @@ def load_example(g, with_attention=False, with_objects=False):
             qa.append(query_attention_targets(g["scene"], pixels, hw, cm))
         if with_objects:
             ob.append(object_targets(g["scene"], pixels, hw, cm) + (object_chars(g["scene"], pixels, hw, cm),))
-    return crops, py, qy, qa, ob
+        if with_shapes:
+            sh.append(shape_instances(g["scene"], pixels, hw, cm))
+    return crops, py, qy, qa, ob, sh
+
+
+def shape_pool_loss(head, x, shapes):
+    """Cross-entropy of the kind read off the mean of each shape's patches (per crop): what a resampler query
+    averaging a shape's patches has to carry, without asking every interior patch to know the silhouette."""
+    pooled, kinds, start = [], [], 0
+    for inst, kind in shapes:
+        feats = x[start: start + len(inst)]
+        start += len(inst)
+        for i in inst[inst >= 0].unique().tolist():
+            pooled.append(feats[inst == i].float().mean(0))
+            kinds.append(kind[i])
+    if not pooled:
+        return x.sum() * 0
+    return F.cross_entropy(head(torch.stack(pooled)), torch.stack(kinds))
 
 
 def attention_loss(logs, targets):
@@ -146,6 +163,8 @@ def main():
                     "(train_llm.ObjectHeads: every patch of an object names its type, colour, word / number and box)")
     ap.add_argument("--text-pool", type=float, default=0.0,
                     help="with --object-aux: the mean of each word's / number's patches names it (id and characters)")
+    ap.add_argument("--shape-pool", type=float, default=0.0,
+                    help="weight of the kind read off the mean of each shape's patches (shape_pool_loss)")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     args = ap.parse_args()
@@ -161,9 +180,11 @@ def main():
         model.vpm.load_state_dict({k[4:]: v for k, v in init["model"].items() if k.startswith("vpm.")})
         heads.patch.load_state_dict(init["patch_heads"])
     objects = ObjectHeads(cfg.v_hidden, text_pool_weight=args.text_pool) if args.object_aux > 0 else None
+    pool_head = torch.nn.Linear(cfg.v_hidden, 5) if args.shape_pool > 0 else None
     if args.query_init_scale > 0:
         cell_query_init(model.resampler, args.query_init_scale, args.content_init_scale)
     tower = list(model.vpm.parameters()) + list(heads.patch.parameters()) + (list(objects.parameters()) if objects else [])
+    tower += list(pool_head.parameters()) if pool_head else []
     rest = list(model.resampler.parameters()) + list(heads.query.parameters())
     params = tower + rest
     opt = T.make_optimizer(tower, args.lr, rest, args.resampler_lr_mult)
@@ -197,14 +218,15 @@ def main():
         epoch, k = divmod(step, per_epoch)
         order = list(range(len(groups)))
         random.Random(args.seed * 1000 + epoch).shuffle(order)
-        crops, py, qy, qa, ob = [], [], [], [], []
+        crops, py, qy, qa, ob, sh = [], [], [], [], [], []
         for i in order[k * args.images: (k + 1) * args.images]:
-            c, p, q, a, o = load_example(groups[i], args.query_attn > 0, objects is not None)
+            c, p, q, a, o, z = load_example(groups[i], args.query_attn > 0, objects is not None, pool_head is not None)
             crops += c
             py += p
             qy += q
             qa += a
             ob += o
+            sh += z
         patch_y = torch.cat(py, dim=1)
         query_y = torch.cat(qy, dim=1)
         lr = T.lr_at(step, args.lr, args.warmup, args.steps, 0.05)
@@ -219,20 +241,22 @@ def main():
             lp, lq = heads.losses(x, r, patch_y, query_y)
             obj = objects.loss(x, torch.cat([c for c, _, _ in ob], 1), torch.cat([b for _, b, _ in ob]),
                                torch.cat([ch for _, _, ch in ob], 1), sizes) if objects else torch.zeros(())
-        loss = sum(lp) / len(lp) + sum(lq) / len(lq) * args.query_weight + args.query_attn * att + args.object_aux * obj
+            pool = shape_pool_loss(pool_head, x, sh) if pool_head else torch.zeros(())
+        loss = (sum(lp) / len(lp) + sum(lq) / len(lq) * args.query_weight + args.query_attn * att + args.object_aux * obj
+                + args.shape_pool * pool)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         if step % max(1, args.log_every // 5) == 0:
-            stats.append([loss.item(), float(obj.detach()), mass] + heads.accuracy(x.detach().float(), r.detach().float(), patch_y, query_y))
+            stats.append([loss.item(), float(obj.detach()), float(pool.detach()), mass] + heads.accuracy(x.detach().float(), r.detach().float(), patch_y, query_y))
         if step % args.log_every == 0 or step == args.steps:
             m = np.nanmean(np.array(stats), axis=0)
             el = time.time() - t_start
             names = ["attn.mass", "p.colour", "p.kind", "p.char"] + [f"q.{n}" for n in QUERY_NAMES]
-            T.log(f"step {step}/{args.steps} loss {m[0]:.3f} obj {m[1]:.3f} "
-                  + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[2:]))
+            T.log(f"step {step}/{args.steps} loss {m[0]:.3f} obj {m[1]:.3f} pool {m[2]:.3f} "
+                  + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[3:]))
                 + f" lr {lr:.1e} {el / 60:.1f} min ({el / step:.2f} s/step)")
             stats = []
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
