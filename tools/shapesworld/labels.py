@@ -37,6 +37,12 @@ def patch_centres(pixels, hw, cmap, patch=14):
     return np.meshgrid(xs, ys)
 
 
+def on_shape(s, X, Y, px):
+    """[h, w] bool: the patch centres inside a shape's box that show its own colour (px: the pixels under them)."""
+    b = s["box"]
+    return (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
+
+
 def crop_box(b, hw, cmap, patch=14):
     """An original-image box as x1 y1 x2 y2 fractions of a crop."""
     h, w = hw
@@ -145,11 +151,10 @@ def object_targets(scene, pixels, hw, cmap, patch=14):
     cls[0] = 0
     box = np.full((h, w, 4), np.nan, np.float32)
     for s in scene["shapes"]:
-        b = s["box"]
-        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
+        inside = on_shape(s, X, Y, px)
         cls[0][inside] = KINDS.index(s["kind"]) + 1
         cls[1][inside] = COLORS.index(s["color"]) + 1
-        box[inside] = crop_box(b, hw, cmap, patch)
+        box[inside] = crop_box(s["box"], hw, cmap, patch)
     for t in scene["texts"]:
         b = t["box"]
         inside = (X >= b[0]) & (X < b[2]) & (Y >= b[1]) & (Y < b[3])
@@ -214,7 +219,6 @@ def query_attention_targets(scene, pixels, hw, cmap, patch=14):
     Training-only: supervising the resampler's attention with it teaches the cell map directly, instead of
     leaving the queries to discover it through read-outs of their output."""
     h, w = hw
-    ox, oy, sx, sy = cmap
     X, Y = patch_centres(pixels, hw, cmap, patch)
     out = np.zeros((CELL * CELL, h * w), np.float32)
     gy, gx = np.meshgrid((np.arange(h) + 0.5) / h * CELL, (np.arange(w) + 0.5) / w * CELL, indexing="ij")
@@ -224,16 +228,14 @@ def query_attention_targets(scene, pixels, hw, cmap, patch=14):
         if out[k].sum() == 0:
             cy, cx = (k // CELL + 0.5) / CELL * h, (k % CELL + 0.5) / CELL * w
             out[k, min(h - 1, int(cy)) * w + min(w - 1, int(cx))] = 1.0
-    for k, _, _, o, _ in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
+    for k, gx, gy, o, _ in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
         b = o["box"]
         inside = ((X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])).reshape(-1)
         out[k] = 0.0
         if inside.any():
             out[k, inside] = 1.0
-        else:
-            cx = min(w - 1, max(0, int(((b[0] + b[2]) / 2 / sx - ox) / patch)))
-            cy = min(h - 1, max(0, int(((b[1] + b[3]) / 2 / sy - oy) / patch)))
-            out[k, cy * w + cx] = 1.0
+        else:                                          # gx, gy: the centre in cell units
+            out[k, min(h - 1, int(gy / CELL * h)) * w + min(w - 1, int(gx / CELL * w))] = 1.0
     return torch.from_numpy(out / out.sum(1, keepdims=True))
 
 
@@ -245,8 +247,6 @@ def shape_instances(scene, pixels, hw, cmap, patch=14):
     px = pixels[Y, X].astype(np.int64)
     inst = np.full((h, w), -1, np.int64)
     for i, s in enumerate(scene["shapes"]):
-        b = s["box"]
-        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
-        inst[inside] = i
+        inst[on_shape(s, X, Y, px)] = i
     kinds = torch.tensor([KINDS.index(s["kind"]) for s in scene["shapes"]], dtype=torch.long)
     return torch.from_numpy(inst.reshape(-1)), kinds
