@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from slicing import crops_of, image_placeholder
+from slicing import crop_count, crops_of, image_placeholder
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -65,6 +65,12 @@ def load_groups(jsonl, root):
                 if sc["id"] in groups:
                     groups[sc["id"]]["scene"] = sc
     return list(groups.values())
+
+
+def crops_in(group):
+    """How many crops a group's image is cut into (its scene's size when known, else its PNG's)."""
+    w, h = (group["scene"]["width"], group["scene"]["height"]) if "scene" in group else Image.open(group["image"]).size
+    return crop_count(w, h)
 
 
 def patch_labels(scene, pixels, crop_hw, cmap, patch=14):

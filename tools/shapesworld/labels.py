@@ -212,25 +212,41 @@ def box_digits(box):
     return torch.where(on.repeat_interleave(2, 0), d, torch.full_like(d, IGNORE))
 
 
-def query_attention_targets(scene, pixels, hw, cmap, patch=14):
+def query_attention_targets(scene, pixels, hw, cmap, patch=14, own=False):
     """[64, h*w] float, rows summing to 1: where each resampler query should look. A query whose cell holds an
     object's centre (query_labels' owner) looks at that object's patches (those whose centre is inside its box;
     the patch under the box centre when none is); an empty cell's query looks at the patches of its cell.
+    With `own`, a shape's query looks only at the patches showing the shape's own colour (on_shape; its box when
+    none does) and an empty cell's query only at its patches off every object (its whole cell when none is), so
+    an object's row is not diluted by background and an empty row does not average a neighbour's object.
     Training-only: supervising the resampler's attention with it teaches the cell map directly, instead of
     leaving the queries to discover it through read-outs of their output."""
     h, w = hw
     X, Y = patch_centres(pixels, hw, cmap, patch)
+    px = pixels[Y, X].astype(np.int64)
     out = np.zeros((CELL * CELL, h * w), np.float32)
     gy, gx = np.meshgrid((np.arange(h) + 0.5) / h * CELL, (np.arange(w) + 0.5) / w * CELL, indexing="ij")
     cell_of_patch = (np.minimum(CELL - 1, gy.astype(np.int64)) * CELL + np.minimum(CELL - 1, gx.astype(np.int64))).reshape(-1)
     out[cell_of_patch, np.arange(h * w)] = 1.0
+    if own:
+        occupied = np.zeros((h, w), bool)
+        for s in scene["shapes"]:
+            occupied |= on_shape(s, X, Y, px)
+        for t in scene["texts"]:
+            b = t["box"]
+            occupied |= (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])
+        free = out * ~occupied.reshape(1, -1)
+        has_free = free.sum(1) > 0
+        out[has_free] = free[has_free]
     for k in range(CELL * CELL):                       # a cell no patch centre falls in: the nearest patch
         if out[k].sum() == 0:
             cy, cx = (k // CELL + 0.5) / CELL * h, (k % CELL + 0.5) / CELL * w
             out[k, min(h - 1, int(cy)) * w + min(w - 1, int(cx))] = 1.0
-    for k, gx, gy, o, _ in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
+    for k, gx, gy, o, is_text in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
         b = o["box"]
         inside = ((X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])).reshape(-1)
+        if own and not is_text and on_shape(o, X, Y, px).any():
+            inside = on_shape(o, X, Y, px).reshape(-1)
         out[k] = 0.0
         if inside.any():
             out[k, inside] = 1.0

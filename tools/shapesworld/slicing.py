@@ -39,6 +39,12 @@ def sliced_grid(size, max_n=MAX_SLICES):
     return best
 
 
+def crop_count(width, height, max_n=MAX_SLICES):
+    """How many crops (overview + slices) crops_of cuts from a width x height image."""
+    grid = sliced_grid((width, height), max_n)
+    return 1 + (grid[0] * grid[1] if grid else 0)
+
+
 def refine_size(size, grid):
     w, h = size
     gx, gy = grid

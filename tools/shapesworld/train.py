@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import AUX_SIZES, Encoder, build_batch, corpus_texts, export, load_groups  # noqa: E402
+from data import AUX_SIZES, Encoder, build_batch, corpus_texts, crops_in, export, load_groups  # noqa: E402
 from model import Config, MiniCPMV, prefix_forward, sincos_2d, suffix_forward  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 
@@ -194,7 +194,9 @@ def generate(model, batch, enc, max_new=24, rows=None):
 
 
 def evaluate(model, groups, enc, images_per_batch=8, show=0, rows_of=None):
-    """Accuracy per question type; rows_of(groups) -> their image rows replaces the vision model if given."""
+    """Accuracy per question type; rows_of(groups) -> their image rows replaces the vision model if given. Scenes
+    are batched by crop count (prefixes pad to the longest in a batch; most scenes are one crop)."""
+    groups = sorted(groups, key=crops_in)
     model.eval()
     stats = {}
     shown = 0

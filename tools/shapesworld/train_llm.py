@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import Encoder, corpus_texts, export, load_groups, suffix_tensors  # noqa: E402
+from data import Encoder, corpus_texts, crops_in, export, load_groups, suffix_tensors  # noqa: E402
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
@@ -240,15 +240,33 @@ def prompt_batch(prefixes, questions, enc, row_labels=None):
 
 
 def make_batch(cache, groups, idx, enc, max_q, rng, weights=(), attend=False):
+    """The step's scenes idx -> {"rows", "feats", "targets", "row_targets"} for all of them and "parts": one prompt
+    batch (prompt_batch, with its scenes' "rows") per group of scenes with the same crop count (same_crop_count),
+    so no prefix is padded; the image side runs once for the whole step."""
     all_rows, grids, feats = image_rows(cache, idx)
-    questions = [pick_questions(groups[i]["qa"], max_q, rng, weights) for i in idx]
-    batch = prompt_batch([enc.prefix(g) for g in grids], questions, enc,
-                         [cache.row_labels[i][0] for i in idx] if attend else None)
-    return {**batch, "rows": all_rows, "feats": feats,
+    per_scene = dict(zip(idx, all_rows.split([cache.model.c.query_num * crops_in(groups[i]) for i in idx])))
+    grid_of = dict(zip(idx, grids))
+    questions = {i: pick_questions(groups[i]["qa"], max_q, rng, weights) for i in idx}
+    parts = []
+    for part in same_crop_count(idx, groups):
+        batch = prompt_batch([enc.prefix(grid_of[i]) for i in part], [questions[i] for i in part], enc,
+                             [cache.row_labels[i][0] for i in part] if attend else None)
+        parts.append({**batch, "rows": torch.cat([per_scene[i] for i in part])})
+    return {"parts": parts, "rows": all_rows, "feats": feats,
             "targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.labels[i] for i in idx)), (1, 0, 1))]
             if cache.targets else None,
             "row_targets": [torch.cat(t, dim=d) for t, d in zip(zip(*(cache.row_labels[i] for i in idx)), (1, 0, 1))]
             if cache.row_targets else None}
+
+
+def same_crop_count(idx, groups):
+    """A step's scenes split by crop count (first-seen order kept): prefixes are right-padded to the longest in a
+    batch and 85% of scenes are one crop (64 rows) against up to 7 (448), so a mixed batch ran ~3.4x the rows it
+    holds; parts of equal length run none."""
+    parts = {}
+    for i in idx:
+        parts.setdefault(crops_in(groups[i]), []).append(i)
+    return list(parts.values())
 
 
 def only_questions(groups, pattern):
@@ -259,7 +277,13 @@ def only_questions(groups, pattern):
 
 
 def lm_loss(model, batch, probe=None):
-    """Answer cross-entropy; with probe = (layer, head) also lookup.attention_loss of that head (else None)."""
+    """Answer cross-entropy; with probe = (layer, head) also lookup.attention_loss of that head (else None). A
+    make_batch batch: its parts' losses weighted by their answer tokens (what one unsplit batch would give)."""
+    if "parts" in batch:
+        n = [int((p["labels"] != -100).sum()) for p in batch["parts"]]
+        got = [lm_loss(model, p, probe) for p in batch["parts"]]
+        ce = sum(k * c for k, (c, _) in zip(n, got)) / sum(n)
+        return ce, (None if probe is None else sum(k * a for k, (_, a) in zip(n, got)) / sum(n))
     emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
     kv = prefix_forward(model.llm, emb)
     semb = model.llm.model.embed_tokens(batch["suf"])

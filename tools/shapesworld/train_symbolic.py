@@ -31,7 +31,7 @@ from labels import COLORS, COORD_DIGITS, IGNORE, KINDS, QUERY_CLASSES, WORDS, bo
 from model import Config, MiniCPMV  # noqa: E402
 from slicing import crops_of  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
-from train_llm import lm_loss, pick_questions, prompt_batch  # noqa: E402
+from train_llm import lm_loss, pick_questions, prompt_batch, same_crop_count  # noqa: E402
 import train as T  # noqa: E402
 
 
@@ -111,11 +111,16 @@ class LabelCache:
 
 
 def make_batch(cache, sym, scenes, enc, max_q, rng, attend):
+    """{"parts": one prompt batch per group of scenes with the same crop count (train_llm.same_crop_count: no
+    padded prefixes), each with its symbolic rows}."""
     got = [cache.get(g) for g in scenes]
     questions = [pick_questions(g["qa"], max_q, rng) for g in scenes]
-    batch = prompt_batch([enc.prefix(grid) for _, grid in got], questions, enc,
-                         [lab[:len(QUERY_CLASSES)] for lab, _ in got] if attend else None)
-    return {**batch, "rows": sym(torch.cat([lab for lab, _ in got], dim=1))}
+    parts = []
+    for part in same_crop_count(range(len(scenes)), scenes):
+        batch = prompt_batch([enc.prefix(got[i][1]) for i in part], [questions[i] for i in part], enc,
+                             [got[i][0][:len(QUERY_CLASSES)] for i in part] if attend else None)
+        parts.append({**batch, "rows": sym(torch.cat([got[i][0] for i in part], dim=1))})
+    return {"parts": parts}
 
 
 def main():

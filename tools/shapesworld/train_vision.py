@@ -3,18 +3,22 @@
     python3 tools/shapesworld/train_vision.py --run /tmp/sw/vision --data /tmp/sw/data --init-from /tmp/sw/patches/ckpt.pt
 
 Full crops exactly as the authors' processor makes them (overview + slices). Writes <run>/ckpt.pt (train.py's
-checkpoint format; the LLM part stays at its random init) every few minutes; re-running resumes.
+checkpoint format; the LLM part stays at its random init, or is --symbolic's) every few minutes; re-running resumes.
 
 --query-attn W supervises the resampler's attention itself (labels.query_attention_targets: each query onto the
 object centred in its cell, or onto its cell): without it the queries have to discover the cell map through the
 read-outs of their output (500 steps from a stage-0 tower: own row / column 34 / 51% without it, 84 / 91% with it).
 --object-aux W adds train_llm's object-centric patch targets on the tower's output.
+--symbolic CKPT: a language model trained on symbolic rows (train_symbolic.py) comes along, and the rows are pulled
+onto the symbolic rows it reads, so the next stage (train_llm.py --vision RUN/ckpt.pt --init RUN/ckpt.pt) starts
+from a language model that already does the look-ups.
 """
 import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import json
 import random
+import shutil
 import sys
 import time
 
@@ -93,7 +97,7 @@ def cell_query_init(resampler, scale, content_scale, n=8, grid=32):
         resampler.ln_kv.weight.fill_(content_scale)
 
 
-def load_example(g, with_attention=False, with_objects=False, with_shapes=False):
+def load_example(g, with_attention=False, with_objects=False, with_shapes=False, attend_own=False):
     img = Image.open(g["image"]).convert("RGB")
     crops, _, maps = crops_of(img, with_maps=True)
     pixels = np.asarray(img)
@@ -103,7 +107,7 @@ def load_example(g, with_attention=False, with_objects=False, with_shapes=False)
         py.append(patch_labels(g["scene"], pixels, hw, cm))
         qy.append(query_labels(g["scene"], hw, cm))
         if with_attention:
-            qa.append(query_attention_targets(g["scene"], pixels, hw, cm))
+            qa.append(query_attention_targets(g["scene"], pixels, hw, cm, own=attend_own))
         if with_objects:
             ob.append(object_targets(g["scene"], pixels, hw, cm) + (object_chars(g["scene"], pixels, hw, cm),))
         if with_shapes:
@@ -124,6 +128,23 @@ def shape_pool_loss(head, x, shapes):
     if not pooled:
         return x.sum() * 0
     return F.cross_entropy(head(torch.stack(pooled)), torch.stack(kinds))
+
+
+def symbolic_target(ck, cfg):
+    """The frozen symbolic rows (train_symbolic.SymbolicRows) of a train_symbolic.py checkpoint whose language
+    model matches cfg: query labels [9, n] -> the rows that language model learned to read [n, D]."""
+    from train_symbolic import SymbolicRows
+    a, mine = ck["args"], cfg.to_dict()
+    if a.get("tie_words") or a.get("coord_digits"):
+        raise SystemExit("--symbolic: a checkpoint trained with --tie-words or --coord-digits is not supported")
+    diff = [k for k, v in ck["config"].items() if k != "vocab" and mine.get(k) != v]
+    if diff:
+        raise SystemExit(f"--symbolic: its model config differs from --config in {diff}")
+    sym = SymbolicRows(cfg.hidden)
+    sym.load_state_dict(ck["symbolic"])
+    for p in sym.parameters():
+        p.requires_grad_(False)
+    return sym
 
 
 def attention_loss(logs, targets):
@@ -159,12 +180,19 @@ def main():
     ap.add_argument("--content-init-scale", type=float, default=0.25, help="initial gain of the resampler's ln_kv")
     ap.add_argument("--query-attn", type=float, default=0.0, help="weight of the resampler attention supervision "
                     "(labels.query_attention_targets): each query onto its cell's object, or its cell when empty")
+    ap.add_argument("--attn-own", type=int, default=0, help="1: --query-attn targets on a shape's own-colour "
+                    "patches and on an empty cell's free patches (query_attention_targets(own=True))")
     ap.add_argument("--object-aux", type=float, default=0.0, help="weight of the object-centric patch targets "
                     "(train_llm.ObjectHeads: every patch of an object names its type, colour, word / number and box)")
     ap.add_argument("--text-pool", type=float, default=0.0,
                     help="with --object-aux: the mean of each word's / number's patches names it (id and characters)")
     ap.add_argument("--shape-pool", type=float, default=0.0,
                     help="weight of the kind read off the mean of each shape's patches (shape_pool_loss)")
+    ap.add_argument("--symbolic", help="a train_symbolic.py checkpoint (without --tie-words / --coord-digits): its "
+                    "language model is carried in this run's checkpoint and the rows are pulled onto its symbolic "
+                    "rows of the same query labels (relative squared error, --sym-weight), so that language model "
+                    "can read them (symbolic_target)")
+    ap.add_argument("--sym-weight", type=float, default=1.0, help="weight of the --symbolic row target")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--ckpt-minutes", type=float, default=3.0)
     args = ap.parse_args()
@@ -172,8 +200,15 @@ def main():
     os.makedirs(args.run, exist_ok=True)
     groups = load_groups(*export("train", args.train_count, os.path.join(args.data, "train")))
     cfg = Config(**json.loads(args.config))
+    sym, sym_ck = None, None
+    if args.symbolic:
+        sym_ck = torch.load(args.symbolic, weights_only=False)
+        sym, cfg.vocab = symbolic_target(sym_ck, cfg), sym_ck["config"]["vocab"]
+        shutil.copy(os.path.join(os.path.dirname(args.symbolic), "bpe.json"), os.path.join(args.run, "bpe.json"))
     torch.manual_seed(args.seed)
     model = T.fresh_model(cfg, args.pos_init_scale)
+    if sym_ck is not None:
+        model.llm.load_state_dict({k[4:]: v for k, v in sym_ck["model"].items() if k.startswith("llm.")})
     heads = DenseHeads(cfg.v_hidden, cfg.hidden, args.bg_weight)
     if args.init_from:
         init = torch.load(args.init_from, weights_only=False)
@@ -220,7 +255,8 @@ def main():
         random.Random(args.seed * 1000 + epoch).shuffle(order)
         crops, py, qy, qa, ob, sh = [], [], [], [], [], []
         for i in order[k * args.images: (k + 1) * args.images]:
-            c, p, q, a, o, z = load_example(groups[i], args.query_attn > 0, objects is not None, pool_head is not None)
+            c, p, q, a, o, z = load_example(groups[i], args.query_attn > 0, objects is not None, pool_head is not None,
+                                            args.attn_own == 1)
             crops += c
             py += p
             qy += q
@@ -242,21 +278,27 @@ def main():
             obj = objects.loss(x, torch.cat([c for c, _, _ in ob], 1), torch.cat([b for _, b, _ in ob]),
                                torch.cat([ch for _, _, ch in ob], 1), sizes) if objects else torch.zeros(())
             pool = shape_pool_loss(pool_head, x, sh) if pool_head else torch.zeros(())
+        if sym is not None:
+            with torch.no_grad():
+                want = sym(query_y)
+            sym_loss = (r.float() - want).pow(2).mean() / want.pow(2).mean()
+        else:
+            sym_loss = torch.zeros(())
         loss = (sum(lp) / len(lp) + sum(lq) / len(lq) * args.query_weight + args.query_attn * att + args.object_aux * obj
-                + args.shape_pool * pool)
+                + args.shape_pool * pool + args.sym_weight * sym_loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         if step % max(1, args.log_every // 5) == 0:
-            stats.append([loss.item(), float(obj.detach()), float(pool.detach()), mass] + heads.accuracy(x.detach().float(), r.detach().float(), patch_y, query_y))
+            stats.append([loss.item(), float(obj.detach()), float(pool.detach()), float(sym_loss.detach()), mass] + heads.accuracy(x.detach().float(), r.detach().float(), patch_y, query_y))
         if step % args.log_every == 0 or step == args.steps:
             m = np.nanmean(np.array(stats), axis=0)
             el = time.time() - t_start
             names = ["attn.mass", "p.colour", "p.kind", "p.char"] + [f"q.{n}" for n in QUERY_NAMES]
-            T.log(f"step {step}/{args.steps} loss {m[0]:.3f} obj {m[1]:.3f} pool {m[2]:.3f} "
-                  + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[3:]))
+            T.log(f"step {step}/{args.steps} loss {m[0]:.3f} obj {m[1]:.3f} pool {m[2]:.3f} sym {m[3]:.3f} "
+                  + " ".join(f"{n} {v * 100:.0f}" for n, v in zip(names, m[4:]))
                 + f" lr {lr:.1e} {el / 60:.1f} min ({el / step:.2f} s/step)")
             stats = []
         if time.time() - last_ckpt > args.ckpt_minutes * 60:
