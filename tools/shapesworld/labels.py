@@ -245,8 +245,9 @@ def query_attention_targets(scene, pixels, hw, cmap, patch=14, own=False):
     for k, gx, gy, o, is_text in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
         b = o["box"]
         inside = ((X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])).reshape(-1)
-        if own and not is_text and on_shape(o, X, Y, px).any():
-            inside = on_shape(o, X, Y, px).reshape(-1)
+        mine = on_shape(o, X, Y, px).reshape(-1) if own and not is_text else None
+        if mine is not None and mine.any():
+            inside = mine
         out[k] = 0.0
         if inside.any():
             out[k, inside] = 1.0
