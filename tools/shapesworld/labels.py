@@ -37,10 +37,14 @@ def patch_centres(pixels, hw, cmap, patch=14):
     return np.meshgrid(xs, ys)
 
 
+def in_box(b, X, Y):
+    """[h, w] bool: the patch centres inside box b (x1 y1 x2 y2, edges included)."""
+    return (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])
+
+
 def on_shape(s, X, Y, px):
     """[h, w] bool: the patch centres inside a shape's box that show its own colour (px: the pixels under them)."""
-    b = s["box"]
-    return (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (px == COLOR_RGB[s["color"]]).all(-1)
+    return in_box(s["box"], X, Y) & (px == COLOR_RGB[s["color"]]).all(-1)
 
 
 def crop_box(b, hw, cmap, patch=14):
@@ -86,7 +90,7 @@ def patch_labels(scene, pixels, hw, cmap, patch=14):
     colour[(px == INK).all(-1)] = 7
     for s in scene["shapes"]:
         b = s["box"]
-        inside = (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3]) & (colour == COLORS.index(s["color"]) + 1)
+        inside = in_box(b, X, Y) & (colour == COLORS.index(s["color"]) + 1)
         kind[inside & (kind == 0)] = KINDS.index(s["kind"]) + 1
     for t in scene["texts"]:
         b = t["box"]
@@ -228,24 +232,23 @@ def query_attention_targets(scene, pixels, hw, cmap, patch=14, own=False):
     gy, gx = np.meshgrid((np.arange(h) + 0.5) / h * CELL, (np.arange(w) + 0.5) / w * CELL, indexing="ij")
     cell_of_patch = (np.minimum(CELL - 1, gy.astype(np.int64)) * CELL + np.minimum(CELL - 1, gx.astype(np.int64))).reshape(-1)
     out[cell_of_patch, np.arange(h * w)] = 1.0
+    own_px = {id(s): on_shape(s, X, Y, px).reshape(-1) for s in scene["shapes"]} if own else {}
     if own:
-        occupied = np.zeros((h, w), bool)
-        for s in scene["shapes"]:
-            occupied |= on_shape(s, X, Y, px)
+        occupied = np.zeros(h * w, bool)
+        for m in own_px.values():
+            occupied |= m
         for t in scene["texts"]:
-            b = t["box"]
-            occupied |= (X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])
-        free = out * ~occupied.reshape(1, -1)
+            occupied |= in_box(t["box"], X, Y).reshape(-1)
+        free = out * ~occupied[None]
         has_free = free.sum(1) > 0
         out[has_free] = free[has_free]
     for k in range(CELL * CELL):                       # a cell no patch centre falls in: the nearest patch
         if out[k].sum() == 0:
             cy, cx = (k // CELL + 0.5) / CELL * h, (k % CELL + 0.5) / CELL * w
             out[k, min(h - 1, int(cy)) * w + min(w - 1, int(cx))] = 1.0
-    for k, gx, gy, o, is_text in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
-        b = o["box"]
-        inside = ((X >= b[0]) & (X <= b[2]) & (Y >= b[1]) & (Y <= b[3])).reshape(-1)
-        mine = on_shape(o, X, Y, px).reshape(-1) if own and not is_text else None
+    for k, gx, gy, o, _ in cell_objects(scene, hw, cmap, patch):   # larger objects win a shared cell
+        inside = in_box(o["box"], X, Y).reshape(-1)
+        mine = own_px.get(id(o))
         if mine is not None and mine.any():
             inside = mine
         out[k] = 0.0

@@ -23,7 +23,7 @@ from data import export, load_groups  # noqa: E402
 from model import Config  # noqa: E402
 from packed import encode_patches, resample  # noqa: E402
 import train as T  # noqa: E402
-from train_vision import load_example  # noqa: E402
+from train_vision import load_example, pool_shapes  # noqa: E402
 
 
 @torch.no_grad()
@@ -37,14 +37,11 @@ def features(model, groups):
         t = torch.cat(qy, 1)[0]
         rows.append(r[t > 0])
         types.append(t[t > 0])
-        start = 0
-        for inst, kind in shapes:
-            f = x[start: start + len(inst)].float()
-            start += len(inst)
-            for i in inst[inst >= 0].unique().tolist():
-                pooled.append(f[inst == i].mean(0))
-                kinds.append(kind[i])
-    return torch.stack(pooled), torch.stack(kinds), torch.cat(rows), torch.cat(types)
+        got = pool_shapes(x, shapes)
+        if got is not None:
+            pooled.append(got[0])
+            kinds.append(got[1])
+    return torch.cat(pooled), torch.cat(kinds), torch.cat(rows), torch.cat(types)
 
 
 def probe(fit_x, fit_y, score_x, score_y, steps=400):

@@ -8,7 +8,7 @@
 # 900), stage 3 35.3 min (validation 57.5%): 1 h 52 min in all. Far from the 90% the shipped 13 h recipe reaches: the image
 # rows name an object's kind for ~40% of object cells. Each stage's wall-clock goes to $RUNS/times.log. Run from
 # the repository root. A third attempt (a language model trained on symbolic rows first, the vision side pulled
-# onto them: 66.7% in 96 min) is described, with its commands, in models/shapesworld/README.md.
+# onto them: 66.7% in 96.5 min) is described, with its commands, in models/shapesworld/README.md.
 set -euo pipefail
 DATA=${DATA:-/tmp/shapesworld-data}
 RUNS=${RUNS:-/tmp/shapesworld-runs}

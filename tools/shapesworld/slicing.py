@@ -39,10 +39,14 @@ def sliced_grid(size, max_n=MAX_SLICES):
     return best
 
 
-def crop_count(width, height, max_n=MAX_SLICES):
-    """How many crops (overview + slices) crops_of cuts from a width x height image."""
-    grid = sliced_grid((width, height), max_n)
+def grid_crops(grid):
+    """How many crops (overview + slices) a slice grid ([cols, rows] or None) means."""
     return 1 + (grid[0] * grid[1] if grid else 0)
+
+
+def crop_count(width, height, max_n=MAX_SLICES):
+    """How many crops crops_of cuts from a width x height image."""
+    return grid_crops(sliced_grid((width, height), max_n))
 
 
 def refine_size(size, grid):

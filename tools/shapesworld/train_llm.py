@@ -33,7 +33,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import Encoder, corpus_texts, crops_in, export, load_groups, suffix_tensors  # noqa: E402
 from model import Config, MiniCPMV, prefix_forward, suffix_forward  # noqa: E402
-from slicing import crops_of  # noqa: E402
+from slicing import crops_of, grid_crops  # noqa: E402
 from tokenizer import Tokenizer  # noqa: E402
 from packed import encode_patches, finish_patches, packed_encode, resample  # noqa: E402
 from labels import (CHARS, COORD_DIGITS, IGNORE, OBJECT_CLASSES, QUERY_CLASSES, TEXT_SLOTS, box_digits,  # noqa: E402
@@ -244,7 +244,7 @@ def make_batch(cache, groups, idx, enc, max_q, rng, weights=(), attend=False):
     batch (prompt_batch, with its scenes' "rows") per group of scenes with the same crop count (same_crop_count),
     so no prefix is padded; the image side runs once for the whole step."""
     all_rows, grids, feats = image_rows(cache, idx)
-    per_scene = dict(zip(idx, all_rows.split([cache.model.c.query_num * crops_in(groups[i]) for i in idx])))
+    per_scene = dict(zip(idx, all_rows.split([cache.model.c.query_num * grid_crops(g) for g in grids])))
     grid_of = dict(zip(idx, grids))
     questions = {i: pick_questions(groups[i]["qa"], max_q, rng, weights) for i in idx}
     parts = []
@@ -280,10 +280,15 @@ def lm_loss(model, batch, probe=None):
     """Answer cross-entropy; with probe = (layer, head) also lookup.attention_loss of that head (else None). A
     make_batch batch: its parts' losses weighted by their answer tokens (what one unsplit batch would give)."""
     if "parts" in batch:
-        n = [int((p["labels"] != -100).sum()) for p in batch["parts"]]
         got = [lm_loss(model, p, probe) for p in batch["parts"]]
+        answers = [p["labels"] != -100 for p in batch["parts"]]
+        n = [int(a.sum()) for a in answers]
         ce = sum(k * c for k, (c, _) in zip(n, got)) / sum(n)
-        return ce, (None if probe is None else sum(k * a for k, (_, a) in zip(n, got)) / sum(n))
+        if probe is None:
+            return ce, None
+        # lookup.attention_loss averages over the answer tokens of questions that name rows
+        m = [int((a & p["attend"].any(1)[:, None]).sum()) for a, p in zip(answers, batch["parts"])]
+        return ce, sum(k * a for k, (_, a) in zip(m, got)) / max(1, sum(m))
     emb = model.merge(batch["pre"], batch["rows"], batch["img_pos"])
     kv = prefix_forward(model.llm, emb)
     semb = model.llm.model.embed_tokens(batch["suf"])

@@ -36,6 +36,7 @@ from packed import encode_patches, resample  # noqa: E402
 from slicing import crops_of  # noqa: E402
 import train as T  # noqa: E402
 from train_llm import ObjectHeads  # noqa: E402
+from train_symbolic import SymbolicRows  # noqa: E402
 
 QUERY_NAMES = ["type", "colour", "text", "row", "col", "dx", "dy", "w", "h"]
 
@@ -115,9 +116,9 @@ def load_example(g, with_attention=False, with_objects=False, with_shapes=False,
     return crops, py, qy, qa, ob, sh
 
 
-def shape_pool_loss(head, x, shapes):
-    """Cross-entropy of the kind read off the mean of each shape's patches (per crop): what a resampler query
-    averaging a shape's patches has to carry, without asking every interior patch to know the silhouette."""
+def pool_shapes(x, shapes):
+    """Patch features of packed crops [sum h*w, d] and their labels.shape_instances -> (the mean of each shape's
+    own patches, per crop [n, d] float, its kind [n]), or None when no shape shows."""
     pooled, kinds, start = [], [], 0
     for inst, kind in shapes:
         feats = x[start: start + len(inst)]
@@ -125,15 +126,19 @@ def shape_pool_loss(head, x, shapes):
         for i in inst[inst >= 0].unique().tolist():
             pooled.append(feats[inst == i].float().mean(0))
             kinds.append(kind[i])
-    if not pooled:
-        return x.sum() * 0
-    return F.cross_entropy(head(torch.stack(pooled)), torch.stack(kinds))
+    return (torch.stack(pooled), torch.stack(kinds)) if pooled else None
+
+
+def shape_pool_loss(head, x, shapes):
+    """Cross-entropy of the kind read off the mean of each shape's patches (per crop): what a resampler query
+    averaging a shape's patches has to carry, without asking every interior patch to know the silhouette."""
+    got = pool_shapes(x, shapes)
+    return x.sum() * 0 if got is None else F.cross_entropy(head(got[0]), got[1])
 
 
 def symbolic_target(ck, cfg):
     """The frozen symbolic rows (train_symbolic.SymbolicRows) of a train_symbolic.py checkpoint whose language
     model matches cfg: query labels [9, n] -> the rows that language model learned to read [n, D]."""
-    from train_symbolic import SymbolicRows
     a, mine = ck["args"], cfg.to_dict()
     if a.get("tie_words") or a.get("coord_digits"):
         raise SystemExit("--symbolic: a checkpoint trained with --tie-words or --coord-digits is not supported")
