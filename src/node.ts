@@ -8,3 +8,5 @@ export { nodeImageResolver } from "./node/image-resolver.js";
 export { openLanguageModel, createBackend } from "./node/load-llm.js";
 export { openVlm, type OpenVlmOptions } from "./node/open-vlm.js";
 export { defaultModelPaths } from "./node/default-model.js";
+export { resolveHubModel, localModelPaths, type HubOptions, type HubModelPaths } from "./node/hub-model.js";
+export { hubCacheDir } from "./node/hub-cache.js";

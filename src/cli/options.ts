@@ -22,6 +22,10 @@ export interface RunFlags {
 export const coordinatesOption = (): Option =>
   new Option("--coordinates <mode>", "numbers in <box>/<point> answers under greedy decoding: each the weighted median of what the model may write (least expected error), or digit by digit as llama.cpp").choices(["median", "greedy"]).default("median");
 
+/** --model / --mmproj of the commands that open a whole MiniCPM-V model: `.option(...MODEL_OPTION)`. */
+export const MODEL_OPTION = ["--model <path>", "LLM GGUF, an authors' Hugging Face folder, or a Hub repo of either: hf:owner/name[@revision][:QUANT], fetched into the Hugging Face cache (default: the built-in ShapesWorld model)"] as const;
+export const MMPROJ_OPTION = ["--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: the Hub repo's own projector, or --model when it is a folder)"] as const;
+
 export function addRunOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))

@@ -1,6 +1,7 @@
 import cliProgress from "cli-progress";
 import type { BackendChoice } from "../node/load-llm.js";
 import { openVlm, type OpenedVlm } from "../node/open-vlm.js";
+import { downloadProgress } from "./download-progress.js";
 import { positiveInt } from "./options.js";
 
 /**
@@ -28,8 +29,16 @@ export function loadProgress(label: string): { update(stage: string, fraction: n
 /** The model a command names (or the built-in one), opened with a load-progress bar. */
 export async function openVlmWithProgress(f: { model?: string; mmproj?: string; backend: BackendChoice; threads?: string }): Promise<OpenedVlm> {
   const progress = loadProgress("loading");
+  const download = downloadProgress();
   return openVlm({
     model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
-    onProgress: (stage, x) => progress.update(stage, x),
-  }).finally(() => progress.stop());
+    hub: { onProgress: download.onProgress },
+    onProgress: (stage, x) => {
+      download.stop();
+      progress.update(stage, x);
+    },
+  }).finally(() => {
+    download.stop();
+    progress.stop();
+  });
 }

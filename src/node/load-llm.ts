@@ -8,6 +8,7 @@ import type { LanguageModel } from "../models/llm/language-model.js";
 import { loadLanguageModel } from "../models/llm/load.js";
 import { modelSourceFromGGUF, type ModelSource } from "../models/model-source.js";
 import { fileSource } from "./file-source.js";
+import { localGgufPath, type HubOptions } from "./hub-model.js";
 
 export type BackendChoice = "auto" | "js" | "wasm";
 
@@ -40,11 +41,11 @@ export interface OpenedLanguageModel extends LanguageModel {
 }
 
 /**
- * Opens a GGUF language model file: readGGUF + modelSourceFromGGUF + loadLanguageModel, on the
+ * Opens a GGUF language model file (or a Hub reference, `hf:owner/name[:QUANT]`): readGGUF + modelSourceFromGGUF + loadLanguageModel, on the
  * backend asked for. dispose() releases the backend and the file.
  */
-export async function openLanguageModel(path: string, opts: BackendOptions & { onProgress?: (fraction: number) => void } = {}): Promise<OpenedLanguageModel> {
-  const bytes = await fileSource(path);
+export async function openLanguageModel(model: string, opts: BackendOptions & { onProgress?: (fraction: number) => void; hub?: HubOptions } = {}): Promise<OpenedLanguageModel> {
+  const bytes = await fileSource(await localGgufPath(model, opts.hub));
   let backend: Backend | undefined;
   try {
     const source = modelSourceFromGGUF(await readGGUF(bytes));

@@ -16,11 +16,13 @@ import { folderReader } from "./folder-reader.js";
 import { createBackend, type BackendOptions } from "./load-llm.js";
 import { nodeImageResolver, type ResolverOptions } from "./image-resolver.js";
 import { defaultModelPaths } from "./default-model.js";
+import { localModelPaths, type HubOptions } from "./hub-model.js";
 
 export interface OpenVlmOptions extends BackendOptions {
   /**
    * LLM GGUF, or the authors' Hugging Face folder (config.json + safetensors + tokenizer files) holding
-   * the whole model; default: the built-in ShapesWorld model.
+   * the whole model, or a Hub repo of either (`hf:owner/name[@revision][:QUANT]`, fetched into the
+   * Hugging Face cache); default: the built-in ShapesWorld model.
    */
   readonly model?: string;
   /**
@@ -31,6 +33,8 @@ export interface OpenVlmOptions extends BackendOptions {
   /** Called with a stage name and the fraction done while weights load. */
   readonly onProgress?: (stage: "llm" | "vision", fraction: number) => void;
   readonly images?: ResolverOptions;
+  /** Where Hub models come from and go (endpoint, token, cache, offline, download progress). */
+  readonly hub?: HubOptions;
 }
 
 export interface OpenedVlm extends MiniCPMV {
@@ -94,8 +98,7 @@ async function folderParts(folder: string, withVision: boolean, closers: (() => 
  * is the same MiniCPMV.
  */
 export async function openVlm(opts: OpenVlmOptions = {}): Promise<OpenedVlm> {
-  let modelPath = opts.model;
-  let mmprojPath = opts.mmproj;
+  let { model: modelPath, mmproj: mmprojPath } = await localModelPaths(opts.model, opts.mmproj, opts.hub);
   if (!modelPath) {
     const d = defaultModelPaths();
     modelPath = d.model;

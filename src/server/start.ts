@@ -32,8 +32,17 @@ export async function startServer(o: StartOptions): Promise<StartedServer> {
   const t0 = performance.now();
   let lastStep = -1;
   log.info({ model: o.model ?? `${BUILT_IN_NAME} (built-in)`, mmproj: o.mmproj ?? null }, "loading model");
+  let lastDownload = "";
   const vlm = await openVlm({
     model: o.model, mmproj: o.mmproj, backend: o.backend, threads: o.threads,
+    hub: {
+      onProgress: (file, done, total) => {
+        const tenth = `${file} ${total > 0 ? Math.floor((done / total) * 10) : 0}`;
+        if (tenth === lastDownload) return;
+        lastDownload = tenth;
+        log.info({ file, done_bytes: done, total_bytes: total }, "downloading model");
+      },
+    },
     onProgress: (stage, fraction) => {
       const step = Math.floor(fraction * 4) + (stage === "vision" ? 10 : 0);
       if (step === lastStep) return;

@@ -3,7 +3,7 @@ import type { ContentPart } from "../../multimodal/messages.js";
 import { decodeImageFile } from "../../node/image-decode.js";
 import { UserError } from "../../errors.js";
 import { openVideo, videoPartOf } from "../../node/video-decode.js";
-import { addRunOptions, maxTokensFrom, positiveInt, positiveNumber, samplingFrom, type RunFlags } from "../options.js";
+import { addRunOptions, maxTokensFrom, positiveInt, positiveNumber, samplingFrom, type RunFlags, MMPROJ_OPTION, MODEL_OPTION } from "../options.js";
 import { openVlmWithProgress } from "../progress.js";
 import { streamToStdout } from "../stream-output.js";
 
@@ -30,8 +30,8 @@ export function registerChat(program: Command): void {
     .command("chat")
     .description("ask the multimodal model a question about images; the answer streams to stdout (default model: the built-in ShapesWorld model)")
     .argument("<question>", "the question")
-    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in model)")
-    .option("--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: --model when it is a folder)")
+    .option(...MODEL_OPTION)
+    .option(...MMPROJ_OPTION)
     .option("--image <file>", "an image file (PNG, JPEG, WebP, GIF, TIFF); repeat for several, in order", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--video <path>", "a video: an animated GIF / WebP, or a folder of frame images (sorted by name); placed before the images")
     .option("--video-fps <n>", "frame rate of a --video folder (default 10)")

@@ -5,7 +5,7 @@ import { evaluateSamples } from "../../datasets/shapesworld/evaluate.js";
 import { groundByAttention } from "../../grounding/ground.js";
 import { pointTo1000 } from "../../grounding/report.js";
 import type { OpenedVlm } from "../../node/open-vlm.js";
-import { coordinatesOption, positiveInt } from "../options.js";
+import { coordinatesOption, positiveInt, MMPROJ_OPTION, MODEL_OPTION } from "../options.js";
 import type { CoordinateDecoding } from "../../runtime/coordinates.js";
 import { openVlmWithProgress } from "../progress.js";
 import type { BackendChoice } from "../../node/load-llm.js";
@@ -47,8 +47,8 @@ export function registerEval(program: Command): void {
     .option("--count <n>", "number of scenes (each has several questions)", "100")
     .option("--start <n>", "index of the first scene", "0")
     .option("--json", "print one JSON object instead of a table")
-    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in model)")
-    .option("--mmproj <path>", "vision projector GGUF (mmproj), or an authors' folder")
+    .option(...MODEL_OPTION)
+    .option(...MMPROJ_OPTION)
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))
     .option("--threads <n>", "worker threads")
     .option("-n, --max-tokens <n>", "most tokens per answer", "32")

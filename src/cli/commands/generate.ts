@@ -3,6 +3,7 @@ import { UserError } from "../../errors.js";
 import { chatTemplateOf, renderChatTemplate } from "../../formats/chat-template/index.js";
 import { Tokenizer } from "../../formats/tokenizer/index.js";
 import { openLanguageModel } from "../../node/load-llm.js";
+import { downloadProgress } from "../download-progress.js";
 import { generate } from "../../runtime/generation.js";
 import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
 import { loadProgress } from "../progress.js";
@@ -24,7 +25,7 @@ export function registerGenerate(program: Command): void {
   const cmd = program
     .command("generate")
     .description("generate text with a GGUF language model: a raw --prompt, or a --chat message rendered with the model's chat template")
-    .requiredOption("--model <file>", "GGUF language model file")
+    .requiredOption("--model <file>", "GGUF language model file, or a Hub repo: hf:owner/name[@revision][:QUANT]")
     .option("-p, --prompt <text>", "raw prompt text (special tokens parsed)")
     .option("--chat <message>", "a user message, rendered with the model's chat template")
     .option("--system <text>", "a system message (with --chat)")
@@ -36,9 +37,11 @@ export function registerGenerate(program: Command): void {
     const sampling = samplingFrom(f);
     const maxTokens = maxTokensFrom(f);
     const progress = loadProgress("loading");
+    const download = downloadProgress();
     const llm = await openLanguageModel(f.model, {
-      backend: f.backend, threads: positiveInt("--threads", f.threads), onProgress: (x) => progress.update("llm", x),
-    }).finally(() => progress.stop());
+      backend: f.backend, threads: positiveInt("--threads", f.threads), hub: { onProgress: download.onProgress },
+      onProgress: (x) => { download.stop(); progress.update("llm", x); },
+    }).finally(() => { download.stop(); progress.stop(); });
     try {
       const tokenizer = Tokenizer.fromMetadata(llm.source.meta);
       let text = f.prompt ?? "";

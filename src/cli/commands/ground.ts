@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import { groundByAttention } from "../../grounding/ground.js";
 import { groundingJson } from "../../grounding/report.js";
 import { decodeImageFile } from "../../node/image-decode.js";
-import { positiveInt, positiveNumber } from "../options.js";
+import { positiveInt, positiveNumber, MMPROJ_OPTION, MODEL_OPTION } from "../options.js";
 import { openVlmWithProgress } from "../progress.js";
 
 interface GroundFlags {
@@ -25,8 +25,8 @@ export function registerGround(program: Command): void {
     .argument("<target>", "what to find, e.g. \"red circle\"; it must appear in the question")
     .requiredOption("--image <file>", "the image (PNG, JPEG, WebP, GIF, TIFF)")
     .option("--question <text>", "the question whose target tokens are read (default: \"Point to the <target>.\")")
-    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in model)")
-    .option("--mmproj <path>", "vision projector GGUF (mmproj), or an authors' folder")
+    .option(...MODEL_OPTION)
+    .option(...MMPROJ_OPTION)
     .option("--top-heads <n>", "(layer, head) pairs kept per target token (default 10, the authors')")
     .option("--threshold <t>", "share of the map's maximum a region starts at (default 0.5)")
     .option("--max-slices <n>", "most slices per image (default 9)")

@@ -5,6 +5,7 @@ import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
 import { registerGround } from "./ground.js";
 import { registerLogits } from "./logits.js";
+import { registerPull } from "./pull.js";
 import { registerServe } from "./serve.js";
 import { registerTokenize } from "./tokenize.js";
 import { registerWeb } from "./web.js";
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerGenerate(program);
   registerGround(program);
   registerLogits(program);
+  registerPull(program);
   registerServe(program);
   registerTokenize(program);
   registerWeb(program);

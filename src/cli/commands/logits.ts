@@ -55,7 +55,7 @@ export function registerLogits(program: Command): void {
   program
     .command("logits")
     .description("run the language model over token ids at positions 0..n-1 and write the logits of every position (float32 LE, [n_tokens, n_vocab])")
-    .requiredOption("--model <file>", "GGUF language model file")
+    .requiredOption("--model <file>", "GGUF language model file, or a Hub repo: hf:owner/name[@revision][:QUANT]")
     .requiredOption("--tokens <ids>", "comma-separated token ids, e.g. 1,2,3")
     .requiredOption("--out <file>", "output file")
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))

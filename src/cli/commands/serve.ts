@@ -3,7 +3,7 @@ import type { BackendChoice } from "../../node/load-llm.js";
 import { DEFAULT_SERVER_OPTIONS } from "../../server/options.js";
 import { createLogger } from "../../server/logger.js";
 import { startServer } from "../../server/start.js";
-import { parseNumber, positiveInt } from "../options.js";
+import { parseNumber, positiveInt, MMPROJ_OPTION, MODEL_OPTION } from "../options.js";
 
 interface ServeFlags {
   model?: string;
@@ -34,8 +34,8 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("serve the model over an OpenAI-compatible HTTP API: POST /v1/chat/completions (video_url parts, with frame_fusion for FrameFusion), POST /v1/ground (TAG: where a phrase is in an image), GET /v1/models, GET /health")
-    .option("--model <path>", "LLM GGUF, or an authors' Hugging Face folder (default: the built-in ShapesWorld model)")
-    .option("--mmproj <path>", "vision projector GGUF (mmproj) that belongs to --model, or an authors' folder (default: --model when it is a folder)")
+    .option(...MODEL_OPTION)
+    .option(...MMPROJ_OPTION)
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .option("--port <n>", "port (0 = any free port)", "8080")
     .addOption(new Option("--backend <name>", "compute backend").choices(["auto", "js", "wasm"]).default("auto"))

@@ -5,6 +5,8 @@ import { UserError, isUserError } from "../../errors.js";
 import { defaultModelPaths } from "../../node/default-model.js";
 import { createWebServer } from "../../web/server/web-server.js";
 import { webRoot } from "../../web/server/web-root.js";
+import { localModelPaths } from "../../node/hub-model.js";
+import { downloadProgress } from "../download-progress.js";
 import { parseNumber } from "../options.js";
 
 interface WebFlags {
@@ -15,10 +17,13 @@ interface WebFlags {
 }
 
 /** The model pair to serve: the flags', or the built-in one; none (with a note for the page) if it is missing. */
-function modelPair(f: WebFlags): { model?: { llm: string; mmproj: string }; note?: string } {
+async function modelPair(f: WebFlags): Promise<{ model?: { llm: string; mmproj: string }; note?: string }> {
   if (f.model || f.mmproj) {
-    if (!f.model || !f.mmproj) throw new UserError("bad_argument", "--model and --mmproj go together (the LLM GGUF and its vision projector)");
-    return { model: { llm: f.model, mmproj: f.mmproj } };
+    const download = downloadProgress();
+    const { model, mmproj } = await localModelPaths(f.model, f.mmproj, { onProgress: download.onProgress }).finally(() => download.stop());
+    if (!model || !mmproj) throw new UserError("bad_argument", "--model and --mmproj go together (the LLM GGUF and its vision projector; a Hub repo gives both)");
+    if (!/\.gguf$/i.test(model)) throw new UserError("unsupported", `${model}: the page loads GGUF pairs, not authors' folders`);
+    return { model: { llm: model, mmproj } };
   }
   try {
     const d = defaultModelPaths();
@@ -35,12 +40,12 @@ export function registerWeb(program: Command): void {
     .command("web")
     .description("serve the browser demo on 127.0.0.1: the model runs in the page (WebAssembly on Web Workers); default model: the built-in one")
     .option("--port <n>", "port (0 = any free port)", "8090")
-    .option("--model <file>", "LLM GGUF served to the page (default: the built-in ShapesWorld model)")
+    .option("--model <file>", "LLM GGUF served to the page, or a Hub GGUF repo hf:owner/name[:QUANT] (default: the built-in ShapesWorld model)")
     .option("--mmproj <file>", "vision projector GGUF (mmproj) that belongs to --model")
     .option("--no-isolation", "leave out the COOP/COEP headers: the page is not cross-origin isolated and runs on one thread")
     .action(async (f: WebFlags) => {
       const port = parseNumber("--port", f.port, (x) => Number.isInteger(x) && x >= 0 && x < 65536)!;
-      const { model, note } = modelPair(f);
+      const { model, note } = await modelPair(f);
       for (const p of model ? [model.llm, model.mmproj] : []) {
         await access(p).catch(() => {
           throw new UserError("missing", `${p}: cannot read the file`);

@@ -1,0 +1,110 @@
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, mkdir, open, rename, rm, stat, symlink } from "node:fs/promises";
+import { dirname, relative } from "node:path";
+import { UserError } from "../errors.js";
+import { authHeaders, resolveUrl, type HubEndpoint } from "../hub/hub-endpoint.js";
+import { blobName, type HubFile } from "../hub/repo-info.js";
+import { blobPath, snapshotFolder } from "./hub-cache.js";
+
+/** Bytes of one file so far, and its size. */
+export type DownloadProgress = (path: string, done: number, total: number) => void;
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hash the Hub lists for a file: SHA-256 of the content, or the git blob id (SHA-1 over a header and the content). */
+function newHash(file: HubFile): Hash {
+  if (file.sha256) return createHash("sha256");
+  return createHash("sha1").update(`blob ${file.size}\0`);
+}
+
+async function hashExisting(hash: Hash, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+/** Puts a snapshot entry in place: a relative symlink to the blob as huggingface_hub makes, or a copy where links are not allowed. */
+async function linkSnapshot(blob: string, pointer: string): Promise<void> {
+  await mkdir(dirname(pointer), { recursive: true });
+  await rm(pointer, { force: true });
+  try {
+    await symlink(relative(dirname(pointer), blob), pointer);
+  } catch {
+    await copyFile(blob, pointer);
+  }
+}
+
+/**
+ * Makes `file` of `repo` at `commit` present in the cache and returns its snapshot path. The bytes
+ * go to blobs/<hash>.incomplete first, resumed with an HTTP Range request if an earlier download was
+ * cut off, and are checked against the Hub's size and hash before they are renamed into place: a
+ * failed or interrupted download never leaves a file that looks complete.
+ */
+export async function downloadToCache(endpoint: HubEndpoint, cache: string, repo: string, commit: string, file: HubFile,
+  onProgress?: DownloadProgress, signal?: AbortSignal): Promise<string> {
+  const pointer = `${snapshotFolder(cache, repo, commit)}/${file.path}`;
+  if (await sizeOf(pointer) !== undefined) return pointer;
+  const blob = blobPath(cache, repo, blobName(file));
+  if (await sizeOf(blob) === file.size) {
+    await linkSnapshot(blob, pointer);
+    return pointer;
+  }
+  await mkdir(dirname(blob), { recursive: true });
+  const partial = `${blob}.incomplete`;
+  let have = (await sizeOf(partial)) ?? 0;
+  if (file.size >= 0 && have > file.size) have = 0;
+  const url = resolveUrl(endpoint, repo, commit, file.path);
+  let res: Response;
+  try {
+    res = await (endpoint.fetch ?? fetch)(url, { headers: { ...authHeaders(endpoint), ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal });
+  } catch (e) {
+    throw new UserError("missing", `${repo}/${file.path}: download failed (${(e as Error).message})`, { cause: e });
+  }
+  const resumed = res.status === 206;
+  if (res.status === 416 && have === file.size) {
+    // Everything was already there; only the check and the rename are left.
+  } else if (!res.ok || !res.body) {
+    const hint = res.status === 401 || res.status === 403 ? "; a gated or private repo needs a token in HF_TOKEN" : "";
+    throw new UserError("missing", `${repo}/${file.path}: download failed (HTTP ${res.status})${hint}`);
+  } else if (!resumed) {
+    have = 0;
+  } else if (!new RegExp(`^bytes ${have}-`).test(res.headers.get("content-range") ?? "")) {
+    throw new UserError("bad_file", `${repo}/${file.path}: the server resumed at the wrong offset (${res.headers.get("content-range")})`);
+  }
+  const hash = newHash(file);
+  if (have > 0) await hashExisting(hash, partial);
+  const out = await open(partial, have > 0 ? "a" : "w");
+  let done = have;
+  try {
+    if (res.status !== 416) {
+      onProgress?.(file.path, done, file.size);
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        await out.write(chunk);
+        hash.update(chunk);
+        done += chunk.length;
+        onProgress?.(file.path, done, file.size);
+      }
+    }
+  } catch (e) {
+    throw new UserError("missing", `${repo}/${file.path}: download interrupted after ${done} of ${file.size} bytes (${(e as Error).message}); run again to resume`, { cause: e });
+  } finally {
+    await out.close();
+  }
+  if (file.size >= 0 && done < file.size) {
+    throw new UserError("missing", `${repo}/${file.path}: download interrupted after ${done} of ${file.size} bytes (the connection closed early); run again to resume`);
+  }
+  const digest = hash.digest("hex");
+  const want = file.sha256 ?? file.blobId;
+  if ((file.size >= 0 && done !== file.size) || digest !== want) {
+    await rm(partial, { force: true });
+    throw new UserError("bad_file", `${repo}/${file.path}: the download does not match the Hub's listing (${done} bytes, hash ${digest}; expected ${file.size} bytes, hash ${want}); it was deleted, run again`);
+  }
+  await rename(partial, blob);
+  await linkSnapshot(blob, pointer);
+  return pointer;
+}

@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultModelPaths } from "../../src/node/default-model.js";
+import { startFakeHub } from "./fake-hub.js";
+
+/** Runs the CLI from source without blocking this process's event loop (the fake Hub lives here). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => { stdout += String(d); });
+    child.stderr.on("data", (d) => { stderr += String(d); });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the built-in model", async () => {
+  const shipped = defaultModelPaths();
+  const hub = await startFakeHub([{
+    repo: "pocketvlm/shapesworld-gguf", commit: "89abcdef0123456789abcdef0123456789abcdef", files: [
+      { path: "shapesworld-F16.gguf", bytes: new Uint8Array(readFileSync(shipped.model)), lfs: true },
+      { path: "mmproj-shapesworld-f16.gguf", bytes: new Uint8Array(readFileSync(shipped.mmproj)), lfs: true },
+    ],
+  }]);
+  const cache = await mkdtemp(join(tmpdir(), "pocketvlm-hub-cli-"));
+  try {
+    const pulled = await cli(["pull", "pocketvlm/shapesworld-gguf", "--endpoint", hub.url, "--cache-dir", cache, "--json"]);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const info = JSON.parse(pulled.stdout) as Record<string, unknown>;
+    assert.equal(info.commit, "89abcdef0123456789abcdef0123456789abcdef");
+    assert.equal(info.model, join(cache, "models--pocketvlm--shapesworld-gguf", "snapshots", info.commit as string, "shapesworld-F16.gguf"));
+    assert.equal(info.from_cache, false);
+    assert.equal(info.use, "hf:pocketvlm/shapesworld-gguf");
+    assert.match(pulled.stderr, /downloading shapesworld-F16.gguf \(3\.\d MB\)/, "progress lines when stderr is not a terminal");
+
+    const question = ["--image", "examples/shapes.png", "What shape is the red object?"];
+    const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache };
+    const [fromHub, builtIn] = [await cli(["chat", "--model", "hf:pocketvlm/shapesworld-gguf", ...question], env), await cli(["chat", ...question])];
+    assert.equal(fromHub.code, 0, fromHub.stderr);
+    assert.equal(fromHub.stdout, builtIn.stdout);
+    assert.match(fromHub.stdout, /circle/);
+
+    // Offline, from the cache; a missing repo is a clear one-line error with exit code 1.
+    await hub.close();
+    const offline = await cli(["pull", "pocketvlm/shapesworld-gguf", "--cache-dir", cache, "--offline"]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /from the cache/);
+    const missing = await cli(["chat", "--model", "hf:pocketvlm/absent", ...question], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /pocketvlm\/absent@main is not in the cache .* cannot reach/);
+  } finally {
+    await hub.close().catch(() => {});
+    await rm(cache, { recursive: true, force: true });
+  }
+});
