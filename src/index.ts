@@ -47,3 +47,4 @@ export { parseHubModelRef, isHubModelRef, type HubModelRef } from "./hub/model-r
 export { fetchRepoInfo, type HubFile, type HubRepoInfo } from "./hub/repo-info.js";
 export { pickModelFiles, type ModelFiles } from "./hub/pick-files.js";
 export { resolveUrl, type HubEndpoint } from "./hub/hub-endpoint.js";
+export { hubGgufUrls } from "./hub/hub-urls.js";

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { defaultModelPaths } from "../../src/node/default-model.js";
+import { hubGgufUrls } from "../../src/hub/hub-urls.js";
 import { localModelPaths, resolveHubModel } from "../../src/node/hub-model.js";
 import { startFakeHub, type FakeRepo } from "./fake-hub.js";
 
@@ -138,5 +139,17 @@ test("localModelPaths: an explicit --mmproj wins over the repo's; local paths pa
   } finally {
     await hub.close();
     await rm(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test("hubGgufUrls (pages): the pair's download URLs, pinned to the commit, and they serve the files", async () => {
+  const hub = await startFakeHub([GGUF_REPO]);
+  try {
+    const urls = await hubGgufUrls({ repo: GGUF_REPO.repo, revision: "main", quant: "F16" }, { url: hub.url });
+    assert.equal(urls.model, `${hub.url}/pocketvlm/shapesworld-gguf/resolve/${COMMIT}/shapesworld-F16.gguf`);
+    assert.equal(urls.mmproj, `${hub.url}/pocketvlm/shapesworld-gguf/resolve/${COMMIT}/mmproj-shapesworld-f16.gguf`);
+    assert.deepEqual(new Uint8Array(await (await fetch(urls.mmproj!)).arrayBuffer()), MMPROJ);
+  } finally {
+    await hub.close();
   }
 });

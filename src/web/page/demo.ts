@@ -97,9 +97,10 @@ $.question.addEventListener("keydown", (e) => {
   }
 });
 $.load.addEventListener("click", () => {
-  const pair = chosenPair($.modelFile, $.modelUrl, $.mmFile, $.mmUrl);
-  if (typeof pair === "string") fail($.status, new Error(pair));
-  else void load(pair.model, pair.mmproj);
+  chosenPair($.modelFile, $.modelUrl, $.mmFile, $.mmUrl).then((pair) => {
+    if (typeof pair === "string") fail($.status, new Error(pair));
+    else void load(pair.model, pair.mmproj);
+  }, (e: unknown) => fail($.status, e));
 });
 
 async function start(): Promise<void> {

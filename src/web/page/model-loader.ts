@@ -1,5 +1,8 @@
 import type { PocketVlm } from "../../browser/client.js";
 import type { EngineInfo, ModelRef, ProgressReply } from "../../browser/protocol.js";
+import { DEFAULT_HUB_URL } from "../../hub/hub-endpoint.js";
+import { hubGgufUrls } from "../../hub/hub-urls.js";
+import { isHubModelRef, parseHubModelRef } from "../../hub/model-ref.js";
 import { formatBytes } from "./dom.js";
 
 /** Progress line and bar while a model pair downloads and loads. */
@@ -30,10 +33,18 @@ export async function loadModel(engine: PocketVlm, model: ModelRef, mmproj: Mode
   }
 }
 
-/** The pair chosen in the "Load another model" panel (a picked file wins over a URL). */
-export function chosenPair(modelFile: HTMLInputElement, modelUrl: HTMLInputElement, mmFile: HTMLInputElement, mmUrl: HTMLInputElement): { model: ModelRef; mmproj: ModelRef } | string {
-  const model = modelFile.files?.[0] ?? modelUrl.value.trim();
-  const mmproj = mmFile.files?.[0] ?? mmUrl.value.trim();
+/**
+ * The pair chosen in the "Load another model" panel (a picked file wins over a URL). A model "URL" of
+ * the form hf:owner/name[:QUANT] names a Hub GGUF repo: its LLM and projector URLs are looked up there.
+ */
+export async function chosenPair(modelFile: HTMLInputElement, modelUrl: HTMLInputElement, mmFile: HTMLInputElement, mmUrl: HTMLInputElement): Promise<{ model: ModelRef; mmproj: ModelRef } | string> {
+  let model: ModelRef = modelFile.files?.[0] ?? modelUrl.value.trim();
+  let mmproj: ModelRef = mmFile.files?.[0] ?? mmUrl.value.trim();
+  if (typeof model === "string" && isHubModelRef(model)) {
+    const urls = await hubGgufUrls(parseHubModelRef(model), { url: DEFAULT_HUB_URL });
+    model = urls.model;
+    mmproj ||= urls.mmproj ?? "";
+  }
   if (!model || !mmproj) return "pick (or give the URL of) both the model and its vision projector";
   return { model, mmproj };
 }
