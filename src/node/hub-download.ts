@@ -5,6 +5,7 @@ import { dirname, relative } from "node:path";
 import { UserError } from "../errors.js";
 import { authHeaders, resolveUrl, type HubEndpoint } from "../hub/hub-endpoint.js";
 import { blobName, type HubFile } from "../hub/repo-info.js";
+import { withFileLock } from "./file-lock.js";
 import { blobPath, snapshotFolder } from "./hub-cache.js";
 
 /** Bytes of one file so far, and its size. */
@@ -55,6 +56,17 @@ export async function downloadToCache(endpoint: HubEndpoint, cache: string, repo
     return pointer;
   }
   await mkdir(dirname(blob), { recursive: true });
+  await withFileLock(`${blob}.lock`, async () => {
+    // Another process may have fetched it while this one waited for the lock.
+    if (await sizeOf(blob) !== file.size) await fetchBlob(endpoint, repo, commit, file, blob, onProgress, signal);
+  }, { signal });
+  await linkSnapshot(blob, pointer);
+  return pointer;
+}
+
+/** Downloads (or resumes) one file into blobs/<hash> through blobs/<hash>.incomplete, checking size and hash. */
+async function fetchBlob(endpoint: HubEndpoint, repo: string, commit: string, file: HubFile, blob: string,
+  onProgress?: DownloadProgress, signal?: AbortSignal): Promise<void> {
   const partial = `${blob}.incomplete`;
   let have = (await sizeOf(partial)) ?? 0;
   if (file.size >= 0 && have > file.size) have = 0;
@@ -105,6 +117,4 @@ export async function downloadToCache(endpoint: HubEndpoint, cache: string, repo
     throw new UserError("bad_file", `${repo}/${file.path}: the download does not match the Hub's listing (${done} bytes, hash ${digest}; expected ${file.size} bytes, hash ${want}); it was deleted, run again`);
   }
   await rename(partial, blob);
-  await linkSnapshot(blob, pointer);
-  return pointer;
 }

@@ -2,11 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../src/errors.js";
 import { defaultModelPaths } from "../../src/node/default-model.js";
+import { withFileLock } from "../../src/node/file-lock.js";
 import { hubGgufUrls } from "../../src/hub/hub-urls.js";
 import { localModelPaths, resolveHubModel } from "../../src/node/hub-model.js";
 import { startFakeHub, type FakeRepo } from "./fake-hub.js";
@@ -75,12 +76,12 @@ test("resolveHubModel: an interrupted download resumes with a Range request; a c
   try {
     hub.faults = { cutAfter: 1_000_000 };
     await assert.rejects(resolveHubModel(ref, { endpoint: hub.url, cacheDir }, {}), (e: unknown) =>
-      e instanceof UserError && /download interrupted after 1000000 of \d+ bytes.*run again to resume/.test(e.message));
+      e instanceof UserError && /download interrupted after \d+ of \d+ bytes.*run again to resume/.test(e.message));
     const blobs = join(cacheDir, "models--pocketvlm--shapesworld-gguf", "blobs");
     assert.deepEqual(await readdir(blobs), [`${sha256(LLM)}.incomplete`]);
     hub.faults = {};
     const r = await resolveHubModel(ref, { endpoint: hub.url, cacheDir }, {});
-    assert.ok(hub.log.some((l) => l.endsWith("bytes=1000000-")), "resumed where it stopped");
+    assert.ok(hub.log.some((l) => /bytes=[1-9]\d*-$/.test(l)), "resumed where it stopped");
     assert.deepEqual(new Uint8Array(await readFile(r.model)), LLM);
 
     const corrupt = new Uint8Array(MMPROJ);
@@ -151,5 +152,50 @@ test("hubGgufUrls (pages): the pair's download URLs, pinned to the commit, and t
     assert.deepEqual(new Uint8Array(await (await fetch(urls.mmproj!)).arrayBuffer()), MMPROJ);
   } finally {
     await hub.close();
+  }
+});
+
+test("resolveHubModel: two fetches of one model at once download each file once; a dead process's lock is taken over", async () => {
+  const hub = await startFakeHub([GGUF_REPO]);
+  const cacheDir = await tempCache();
+  try {
+    const ref = { repo: GGUF_REPO.repo, revision: "main", quant: "F16" };
+    const [a, b] = await Promise.all([1, 2].map(() => resolveHubModel(ref, { endpoint: hub.url, cacheDir }, {})));
+    assert.deepEqual(a, b);
+    assert.equal(hub.log.filter((l) => l === `GET /cdn/${sha256(LLM)}`).length, 1);
+    assert.deepEqual(new Uint8Array(await readFile(b.model)), LLM);
+
+    const other = await tempCache();
+    const blobs = join(other, "models--pocketvlm--shapesworld-gguf", "blobs");
+    await mkdir(blobs, { recursive: true });
+    const lock = join(blobs, `${sha256(MMPROJ)}.lock`);
+    await writeFile(lock, "");
+    const old = new Date(Date.now() - 120_000);
+    await utimes(lock, old, old);
+    const r = await resolveHubModel(ref, { endpoint: hub.url, cacheDir: other }, {});
+    assert.deepEqual(new Uint8Array(await readFile(r.mmproj!)), MMPROJ);
+    assert.deepEqual((await readdir(blobs)).sort(), [sha256(LLM), sha256(MMPROJ)].sort(), "no lock or partial file left");
+    await rm(other, { recursive: true, force: true });
+  } finally {
+    await hub.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test("withFileLock: a held lock makes the next holder wait until it is released", async () => {
+  const dir = await tempCache();
+  try {
+    const path = join(dir, "x.lock");
+    const order: string[] = [];
+    let waited = false;
+    const first = withFileLock(path, async () => { order.push("first in"); await new Promise((r) => setTimeout(r, 300)); order.push("first out"); });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = withFileLock(path, async () => { order.push("second"); }, { pollMs: 20, onWait: () => { waited = true; } });
+    await Promise.all([first, second]);
+    assert.deepEqual(order, ["first in", "first out", "second"]);
+    assert.ok(waited);
+    await assert.rejects(readFile(path), "released");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

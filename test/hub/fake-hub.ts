@@ -65,7 +65,8 @@ export async function startFakeHub(repos: readonly FakeRepo[]): Promise<FakeHub>
     const cutAt = hub.faults.cutAfter;
     if (cutAt !== undefined && !cut.has(f.path) && bytes.length - start > cutAt) {
       cut.add(f.path);
-      res.write(bytes.subarray(start, start + cutAt), () => res.destroy());
+      // A clean FIN after the bytes (not a reset, which could drop bytes still in flight).
+      res.write(bytes.subarray(start, start + cutAt), () => res.socket?.end());
       return;
     }
     res.end(bytes.subarray(start));
