@@ -161,36 +161,7 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
     // keys in tiles of 8 (their rows stay in L1 however the rows are strided), 8 output dims at a time
     // accumulated in place in the output rows across tiles
     const d8 = headDim & ~7;
-    for (let j0 = 0; j0 < nK; j0 += 8) {
-      const j1 = min(j0 + 8, nK);
-      for (let d = 0; d < d8; d += 8) {
-        const od = <usize>d << 2;
-        let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-        if (j0 > 0) {
-          a0 = v128.load(oA + od); a1 = v128.load(oA + od, 16);
-          b0 = v128.load(oB + od); b1 = v128.load(oB + od, 16);
-          c0 = v128.load(oC + od); c1 = v128.load(oC + od, 16);
-          e0 = v128.load(oD + od); e1 = v128.load(oD + od, 16);
-        }
-        const vo = vb + od;
-        for (let jj = j0; jj < j1; jj++) {
-          const vj = vo + <usize>jj * kvs;
-          const x0 = v128.load(vj), x1 = v128.load(vj, 16);
-          const so = <usize>jj << 2;
-          const p0 = v128.load32_splat(sA + so), p1 = v128.load32_splat(pB + so);
-          const p2 = v128.load32_splat(pC + so), p3 = v128.load32_splat(pD + so);
-          a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
-          b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
-          c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
-          e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
-        }
-        // rows past nr alias row A's output: store them first so row A's store wins
-        v128.store(oD + od, e0); v128.store(oD + od, e1, 16);
-        v128.store(oC + od, c0); v128.store(oC + od, c1, 16);
-        v128.store(oB + od, b0); v128.store(oB + od, b1, 16);
-        v128.store(oA + od, a0); v128.store(oA + od, a1, 16);
-      }
-    }
+    for (let j0 = 0; j0 < nK; j0 += 8) pvTile(sA, pB, pC, pD, oA, oB, oC, oD, vb, kvs, j0, min(j0 + 8, nK), d8);
     let d = d8;
     for (; d < headDim; d++) {
       const od = <usize>d << 2;
@@ -207,6 +178,41 @@ export function attention(q: usize, k: usize, v: usize, out: usize, probs: usize
 }
 
 /** A row of probabilities: the nK computed ones, zeros for the keys after them. */
+/**
+ * Four rows of P·V over one tile of keys [j0, j1), output dims [0, dEnd) in steps of 8: o_r[d] += Σ_j
+ * p_r[j] v[j, d], accumulated in place in the output rows (the first tile starts them from zero). Rows
+ * may alias row A (a short block): they are stored first, so row A's store wins.
+ */
+@inline export function pvTile(sA: usize, sB: usize, sC: usize, sD: usize, oA: usize, oB: usize, oC: usize, oD: usize,
+  vb: usize, kvs: usize, j0: i32, j1: i32, dEnd: i32): void {
+  for (let d = 0; d < dEnd; d += 8) {
+    const od = <usize>d << 2;
+    let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+    if (j0 > 0) {
+      a0 = v128.load(oA + od); a1 = v128.load(oA + od, 16);
+      b0 = v128.load(oB + od); b1 = v128.load(oB + od, 16);
+      c0 = v128.load(oC + od); c1 = v128.load(oC + od, 16);
+      e0 = v128.load(oD + od); e1 = v128.load(oD + od, 16);
+    }
+    const vo = vb + od;
+    for (let jj = j0; jj < j1; jj++) {
+      const vj = vo + <usize>jj * kvs;
+      const x0 = v128.load(vj), x1 = v128.load(vj, 16);
+      const so = <usize>jj << 2;
+      const p0 = v128.load32_splat(sA + so), p1 = v128.load32_splat(sB + so);
+      const p2 = v128.load32_splat(sC + so), p3 = v128.load32_splat(sD + so);
+      a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
+      b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
+      c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
+      e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
+    }
+    v128.store(oD + od, e0); v128.store(oD + od, e1, 16);
+    v128.store(oC + od, c0); v128.store(oC + od, c1, 16);
+    v128.store(oB + od, b0); v128.store(oB + od, b1, 16);
+    v128.store(oA + od, a0); v128.store(oA + od, a1, 16);
+  }
+}
+
 @inline function copyProbs(dst: usize, src: usize, nK: i32, nKV: i32): void {
   memory.copy(dst, src, <usize>nK << 2);
   memory.fill(dst + (<usize>nK << 2), 0, <usize>(nKV - nK) << 2);

@@ -1,4 +1,4 @@
-import { scaleRow, softmax } from "./attention";
+import { pvTile, scaleRow, softmax } from "./attention";
 import { F32, rows } from "./mm-float";
 import { f16, fma, hsum4f } from "./simd";
 
@@ -181,32 +181,7 @@ export function attention_rows16(q: usize, k: usize, v: usize, out: usize, nQ: i
       for (let g = 0; g < ng; g += 4) {
         const sA = scratch + <usize>g * sRow, sB = sA + sRow, sC = sB + sRow, sD = sC + sRow;
         const oA = accBase + <usize>g * hd, oB = oA + hd, oC = oB + hd, oD = oC + hd;
-        for (let d = 0; d < headDim; d += 8) {
-          const od = <usize>d << 2;
-          let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
-          if (j0 > 0) {
-            a0 = v128.load(oA + od); a1 = v128.load(oA + od, 16);
-            b0 = v128.load(oB + od); b1 = v128.load(oB + od, 16);
-            c0 = v128.load(oC + od); c1 = v128.load(oC + od, 16);
-            e0 = v128.load(oD + od); e1 = v128.load(oD + od, 16);
-          }
-          const vo = vb + od;
-          for (let jj = j0; jj < j1; jj++) {
-            const vj = vo + <usize>jj * kvs;
-            const x0 = v128.load(vj), x1 = v128.load(vj, 16);
-            const so = <usize>jj << 2;
-            const p0 = v128.load32_splat(sA + so), p1 = v128.load32_splat(sB + so);
-            const p2 = v128.load32_splat(sC + so), p3 = v128.load32_splat(sD + so);
-            a0 = fma(p0, x0, a0); a1 = fma(p0, x1, a1);
-            b0 = fma(p1, x0, b0); b1 = fma(p1, x1, b1);
-            c0 = fma(p2, x0, c0); c1 = fma(p2, x1, c1);
-            e0 = fma(p3, x0, e0); e1 = fma(p3, x1, e1);
-          }
-          v128.store(oA + od, a0); v128.store(oA + od, a1, 16);
-          v128.store(oB + od, b0); v128.store(oB + od, b1, 16);
-          v128.store(oC + od, c0); v128.store(oC + od, c1, 16);
-          v128.store(oD + od, e0); v128.store(oD + od, e1, 16);
-        }
+        pvTile(sA, sB, sC, sD, oA, oB, oC, oD, vb, kvs, j0, j1, headDim);
       }
     }
     for (let r = 0; r < nr; r++) memory.copy(out + <usize>(i0 + r) * outStride + (<usize>(h * headDim) << 2), accBase + <usize>r * hd, hd);
