@@ -43,7 +43,7 @@ export { ChatSession } from "./runtime/session.js";
 // authors' Hugging Face checkpoints (any FolderReader: memory, Blob files, Node folders)
 export { loadHfVision, loadHfLanguageModel, loadHfTokenizer, openHfVlmFolder, memoryFolder, blobFolder, type FolderReader } from "./formats/hf/index.js";
 export { createJsonConstraint, schemaOfResponseFormat } from "./runtime/constraints/index.js";
-export { parseHubModelRef, isHubModelRef, type HubModelRef } from "./hub/model-ref.js";
+export { parseHubModelRef, isHubModelRef, formatHubModelRef, type HubModelRef } from "./hub/model-ref.js";
 export { fetchRepoInfo, type HubFile, type HubRepoInfo } from "./hub/repo-info.js";
 export { pickModelFiles, type ModelFiles } from "./hub/pick-files.js";
 export { resolveUrl, type HubEndpoint } from "./hub/hub-endpoint.js";

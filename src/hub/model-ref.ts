@@ -37,3 +37,8 @@ export function parseHubModelRef(text: string): HubModelRef {
   }
   return { repo: rest, revision, quant };
 }
+
+/** `owner/name[@revision][:quant]` (the revision only when it is not main): how a Hub model is named to users. */
+export function formatHubModelRef(ref: HubModelRef): string {
+  return `${ref.repo}${ref.revision !== "main" ? `@${ref.revision}` : ""}${ref.quant ? `:${ref.quant}` : ""}`;
+}

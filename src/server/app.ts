@@ -19,8 +19,8 @@ export interface CreateServerInput {
   readonly vlm: MiniCPMV;
   /** The model file (its basename is the model id) … */
   readonly modelPath: string;
-  /** … unless this is the built-in model's name. */
-  readonly builtInName?: string;
+  /** … unless it has a name: the built-in model's, or the Hub repo it came from. */
+  readonly modelName?: string;
   readonly options?: ServerOptionsInput;
   readonly logger?: FastifyBaseLogger;
 }
@@ -53,7 +53,7 @@ export function createServer(input: CreateServerInput): PocketServer {
   let closing = false;
   const context: ServerContext = {
     vlm: input.vlm,
-    models: new ModelIds(input.modelPath, input.builtInName),
+    models: new ModelIds(input.modelPath, input.modelName),
     vocab,
     longestPiece: longestPieceBytes(input.vlm.tokenizer),
     queue: new FifoQueue(options.maxQueue),

@@ -6,10 +6,10 @@ export class ModelIds {
   readonly id: string;
   private readonly accepted: Set<string>;
 
-  /** `builtIn`: the built-in model's name; otherwise the id is the model file's (or folder's) basename. */
-  constructor(modelPath: string, builtIn?: string) {
+  /** `name`: the model's name (the built-in one's, or a Hub repo's); otherwise the id is the model file's (or folder's) basename. */
+  constructor(modelPath: string, name?: string) {
     const file = basename(modelPath.replace(/[\\/]+$/, ""));
-    this.id = builtIn ?? file;
+    this.id = name ?? file;
     this.accepted = new Set([this.id, file, file.replace(/\.gguf$/i, ""), "default"]);
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { formatHubModelRef, isHubModelRef, parseHubModelRef } from "../hub/model-ref.js";
 import { openVlm, type OpenedVlm } from "../node/open-vlm.js";
 import type { BackendOptions } from "../node/load-llm.js";
 import { createServer, type PocketServer } from "./app.js";
@@ -25,6 +26,12 @@ export interface StartedServer {
 }
 
 export const BUILT_IN_NAME = "shapesworld";
+
+/** A Hub model is named by its repo (and quant), as the user wrote it without "hf:"; a local file by its basename (undefined here). */
+function hubModelName(model: string): string | undefined {
+  if (!isHubModelRef(model)) return undefined;
+  return formatHubModelRef(parseHubModelRef(model));
+}
 
 /** Loads the model (progress as log lines), starts listening, and shuts down gracefully on SIGINT/SIGTERM. */
 export async function startServer(o: StartOptions): Promise<StartedServer> {
@@ -55,7 +62,7 @@ export async function startServer(o: StartOptions): Promise<StartedServer> {
     model: vlm.paths.model, mmproj: vlm.paths.mmproj, arch: cfg.arch, layers: cfg.nLayers, context: cfg.contextLength,
     vocab: vlm.tokenizer.nTokens, backend: vlm.backend.constructor.name, load_ms: Math.round(performance.now() - t0),
   }, "model loaded");
-  const server = createServer({ vlm, modelPath: vlm.paths.model, builtInName: o.model ? undefined : BUILT_IN_NAME, options: o.server, logger: log });
+  const server = createServer({ vlm, modelPath: vlm.paths.model, modelName: o.model === undefined ? BUILT_IN_NAME : hubModelName(o.model), options: o.server, logger: log });
   try {
     await server.app.listen({ host: o.host, port: o.port });
   } catch (e) {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultModelPaths } from "../../src/node/default-model.js";
@@ -56,6 +57,40 @@ test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the buil
     assert.match(missing.stderr, /pocketvlm\/absent@main is not in the cache .* cannot reach/);
   } finally {
     await hub.close().catch(() => {});
+    await rm(cache, { recursive: true, force: true });
+  }
+});
+
+test("pocketvlm serve --model hf:…: downloads with log lines, names the model after the repo", async () => {
+  const shipped = defaultModelPaths();
+  const hub = await startFakeHub([{
+    repo: "pocketvlm/shapesworld-gguf", commit: "89abcdef0123456789abcdef0123456789abcdef", files: [
+      { path: "shapesworld-F16.gguf", bytes: new Uint8Array(readFileSync(shipped.model)), lfs: true },
+      { path: "mmproj-shapesworld-f16.gguf", bytes: new Uint8Array(readFileSync(shipped.mmproj)), lfs: true },
+    ],
+  }]);
+  const cache = await mkdtemp(join(tmpdir(), "pocketvlm-hub-serve-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "serve", "--model", "hf:pocketvlm/shapesworld-gguf:F16", "--port", "0"],
+    { env: { ...process.env, HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache }, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const logs: Record<string, unknown>[] = [];
+    let stderr = "";
+    child.stderr.on("data", (d) => { stderr += String(d); });
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).on("line", (line) => {
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        logs.push(rec);
+        if (rec.msg === "listening") resolve(rec.url as string);
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const downloads = logs.filter((l) => l.msg === "downloading model");
+    assert.ok(downloads.some((l) => l.file === "shapesworld-F16.gguf" && l.done_bytes === l.total_bytes), "a finished-download line");
+    const models = await (await fetch(`${url}/v1/models`)).json() as { data: { id: string }[] };
+    assert.deepEqual(models.data.map((m) => m.id), ["pocketvlm/shapesworld-gguf:F16"]);
+  } finally {
+    child.kill("SIGTERM");
+    await hub.close();
     await rm(cache, { recursive: true, force: true });
   }
 });

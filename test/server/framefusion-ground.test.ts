@@ -20,7 +20,7 @@ let vlm: OpenedVlm;
 let t: TestServer;
 before(async () => {
   vlm = await openVlm({ backend: "js" }); // the built-in model: V4.5 layout, 3-D resampler
-  t = await startTestServer({}, { vlm, builtInName: BUILT_IN_NAME });
+  t = await startTestServer({}, { vlm, modelName: BUILT_IN_NAME });
 });
 after(async () => {
   await t.close();

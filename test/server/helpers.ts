@@ -36,7 +36,7 @@ export interface Health {
 }
 
 /** A server on a loopback port; by default around the fixture model, or around `model.vlm` (e.g. the built-in one). */
-export async function startTestServer(options: ServerOptionsInput = {}, model?: { vlm: OpenedVlm; builtInName?: string }): Promise<TestServer> {
+export async function startTestServer(options: ServerOptionsInput = {}, model?: { vlm: OpenedVlm; modelName?: string }): Promise<TestServer> {
   const vlm = model?.vlm ?? await fixtureVlm();
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -45,7 +45,7 @@ export async function startTestServer(options: ServerOptionsInput = {}, model?: 
       cb();
     },
   });
-  const server = createServer({ vlm, modelPath: vlm.paths.model, builtInName: model?.builtInName, options, logger: pino({ level: "info" }, sink) });
+  const server = createServer({ vlm, modelPath: vlm.paths.model, modelName: model?.modelName, options, logger: pino({ level: "info" }, sink) });
   await server.app.listen({ host: "127.0.0.1", port: 0 });
   const addr = server.app.server.address();
   if (typeof addr !== "object" || addr === null) throw new Error("no address");

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { UserError } from "../../errors.js";
-import { parseHubModelRef } from "../../hub/model-ref.js";
+import { formatHubModelRef, parseHubModelRef } from "../../hub/model-ref.js";
 import { hubCacheDir } from "../../node/hub-cache.js";
 import { resolveHubModel } from "../../node/hub-model.js";
 import { downloadProgress } from "../download-progress.js";
@@ -36,7 +36,7 @@ export function registerPull(program: Command): void {
       const cacheDir = f.cacheDir ?? hubCacheDir();
       const r = await resolveHubModel(ref, { endpoint: f.endpoint, cacheDir, offline: f.offline, onProgress: download.onProgress })
         .finally(() => download.stop());
-      const use = `hf:${ref.repo}${ref.revision !== "main" ? `@${ref.revision}` : ""}${ref.quant ? `:${ref.quant}` : ""}`;
+      const use = `hf:${formatHubModelRef(ref)}`;
       if (f.json) {
         process.stdout.write(JSON.stringify({ repo: ref.repo, revision: ref.revision, commit: r.commit, model: r.model, mmproj: r.mmproj ?? null,
           files: r.files, from_cache: r.fromCache, cache_dir: cacheDir, use }) + "\n");
