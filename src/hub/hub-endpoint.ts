@@ -6,6 +6,8 @@ export interface HubEndpoint {
   readonly token?: string;
   /** The fetch to use (tests, proxies). */
   readonly fetch?: typeof fetch;
+  /** A download that receives nothing for this long is dropped, to be resumed (default 60 s). */
+  readonly stallMs?: number;
 }
 
 export const DEFAULT_HUB_URL = "https://huggingface.co";

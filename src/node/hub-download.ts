@@ -71,11 +71,24 @@ async function fetchBlob(endpoint: HubEndpoint, repo: string, commit: string, fi
   let have = (await sizeOf(partial)) ?? 0;
   if (file.size >= 0 && have > file.size) have = 0;
   const url = resolveUrl(endpoint, repo, commit, file.path);
+  // A connection that delivers nothing for stallMs is dropped (the partial file stays for a resume).
+  const stallMs = endpoint.stallMs ?? 60_000;
+  const stalled = new AbortController();
+  let watchdog = setTimeout(() => stalled.abort(), stallMs);
+  const alive = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => stalled.abort(), stallMs);
+  };
+  const why = (e: unknown) => (signal?.aborted ? "cancelled" : stalled.signal.aborted ? `no data for ${stallMs / 1000} s` : (e as Error).message);
   let res: Response;
   try {
-    res = await (endpoint.fetch ?? fetch)(url, { headers: { ...authHeaders(endpoint), ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal });
+    res = await (endpoint.fetch ?? fetch)(url, {
+      headers: { ...authHeaders(endpoint), ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
+      signal: signal ? AbortSignal.any([signal, stalled.signal]) : stalled.signal,
+    });
   } catch (e) {
-    throw new UserError("missing", `${repo}/${file.path}: download failed (${(e as Error).message})`, { cause: e });
+    clearTimeout(watchdog);
+    throw new UserError(signal?.aborted ? "aborted" : "missing", `${repo}/${file.path}: download failed (${why(e)})`, { cause: e });
   }
   const resumed = res.status === 206;
   if (res.status === 416 && have === file.size) {
@@ -88,29 +101,34 @@ async function fetchBlob(endpoint: HubEndpoint, repo: string, commit: string, fi
   } else if (!new RegExp(`^bytes ${have}-`).test(res.headers.get("content-range") ?? "")) {
     throw new UserError("bad_file", `${repo}/${file.path}: the server resumed at the wrong offset (${res.headers.get("content-range")})`);
   }
-  const hash = newHash(file);
-  if (have > 0) await hashExisting(hash, partial);
-  const out = await open(partial, have > 0 ? "a" : "w");
+  let out;
   let done = have;
+  let digest = "";
   try {
+    const hash = newHash(file);
+    if (have > 0) await hashExisting(hash, partial);
+    out = await open(partial, have > 0 ? "a" : "w");
     if (res.status !== 416) {
+      alive();
       onProgress?.(file.path, done, file.size);
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        alive();
         await out.write(chunk);
         hash.update(chunk);
         done += chunk.length;
         onProgress?.(file.path, done, file.size);
       }
     }
+    digest = hash.digest("hex");
   } catch (e) {
-    throw new UserError("missing", `${repo}/${file.path}: download interrupted after ${done} of ${file.size} bytes (${(e as Error).message}); run again to resume`, { cause: e });
+    throw new UserError(signal?.aborted ? "aborted" : "missing", `${repo}/${file.path}: download interrupted after ${done} of ${file.size} bytes (${why(e)}); run again to resume`, { cause: e });
   } finally {
-    await out.close();
+    clearTimeout(watchdog);
+    await out?.close();
   }
   if (file.size >= 0 && done < file.size) {
     throw new UserError("missing", `${repo}/${file.path}: download interrupted after ${done} of ${file.size} bytes (the connection closed early); run again to resume`);
   }
-  const digest = hash.digest("hex");
   const want = file.sha256 ?? file.blobId;
   if ((file.size >= 0 && done !== file.size) || digest !== want) {
     await rm(partial, { force: true });

@@ -18,6 +18,8 @@ export interface HubOptions {
   /** Only the cache, never the network; default HF_HUB_OFFLINE. */
   readonly offline?: boolean;
   readonly fetch?: typeof fetch;
+  /** Drop (to resume later) a download that receives nothing for this long; default 60 s. */
+  readonly stallMs?: number;
   readonly onProgress?: DownloadProgress;
   readonly signal?: AbortSignal;
 }
@@ -48,6 +50,7 @@ function endpointOf(opts: HubOptions, env: NodeJS.ProcessEnv): HubEndpoint {
     url: opts.endpoint ?? env.HF_ENDPOINT ?? DEFAULT_HUB_URL,
     token: opts.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN ?? savedToken(env),
     fetch: opts.fetch,
+    stallMs: opts.stallMs,
   };
 }
 

@@ -199,3 +199,22 @@ test("withFileLock: a held lock makes the next holder wait until it is released"
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("resolveHubModel: a download that stalls is dropped after stallMs and resumed on the next run", async () => {
+  const hub = await startFakeHub([GGUF_REPO]);
+  const cacheDir = await tempCache();
+  try {
+    const ref = { repo: GGUF_REPO.repo, revision: "main", quant: "F16" };
+    hub.faults = { stallAfter: 200_000 };
+    const t0 = performance.now();
+    await assert.rejects(resolveHubModel(ref, { endpoint: hub.url, cacheDir, stallMs: 300 }, {}), /interrupted after \d+ of \d+ bytes \(no data for 0.3 s\); run again to resume/);
+    assert.ok(performance.now() - t0 < 5000);
+    hub.faults = {};
+    const r = await resolveHubModel(ref, { endpoint: hub.url, cacheDir }, {});
+    assert.ok(hub.log.some((l) => /bytes=[1-9]\d*-$/.test(l)), "resumed");
+    assert.deepEqual(new Uint8Array(await readFile(r.model)), LLM);
+  } finally {
+    await hub.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});

@@ -25,6 +25,8 @@ export interface FakeRepo {
 export interface Faults {
   /** Close the connection after this many bytes of the next download of each file (once per file). */
   cutAfter?: number;
+  /** Send this many bytes of the next download of each file, then nothing (the connection stays open). */
+  stallAfter?: number;
   /** Serve these bytes instead of the real ones (the listing keeps the real hash). */
   corrupt?: Record<string, Uint8Array>;
 }
@@ -61,6 +63,12 @@ export async function startFakeHub(repos: readonly FakeRepo[]): Promise<FakeHub>
       res.writeHead(206, { "content-length": bytes.length - start, "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}`, "accept-ranges": "bytes" });
     } else {
       res.writeHead(200, { "content-length": bytes.length, "accept-ranges": "bytes" });
+    }
+    const stallAt = hub.faults.stallAfter;
+    if (stallAt !== undefined && !cut.has(f.path) && bytes.length - start > stallAt) {
+      cut.add(f.path);
+      res.write(bytes.subarray(start, start + stallAt));
+      return;
     }
     const cutAt = hub.faults.cutAfter;
     if (cutAt !== undefined && !cut.has(f.path) && bytes.length - start > cutAt) {
