@@ -40,6 +40,11 @@ test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the buil
     assert.equal(info.use, "hf:pocketvlm/shapesworld-gguf");
     assert.match(pulled.stderr, /downloading shapesworld-F16.gguf \(3\.\d MB\)/, "progress lines when stderr is not a terminal");
 
+    const listed = await cli(["list", "--cache-dir", cache, "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { model: string | null; path: string }[]).map((m) => [m.model, m.path]),
+      [[null, shipped.model], ["hf:pocketvlm/shapesworld-gguf:F16", info.model]]);
+
     const question = ["--image", "examples/shapes.png", "What shape is the red object?"];
     const env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache };
     const [fromHub, builtIn] = [await cli(["chat", "--model", "hf:pocketvlm/shapesworld-gguf", ...question], env), await cli(["chat", ...question])];

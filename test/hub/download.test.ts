@@ -10,6 +10,7 @@ import { defaultModelPaths } from "../../src/node/default-model.js";
 import { withFileLock } from "../../src/node/file-lock.js";
 import { hubGgufUrls } from "../../src/hub/hub-urls.js";
 import { localModelPaths, resolveHubModel } from "../../src/node/hub-model.js";
+import { listCachedModels } from "../../src/node/hub-list.js";
 import { startFakeHub, type FakeRepo } from "./fake-hub.js";
 
 const shipped = defaultModelPaths();
@@ -213,6 +214,24 @@ test("resolveHubModel: a download that stalls is dropped after stallMs and resum
     const r = await resolveHubModel(ref, { endpoint: hub.url, cacheDir }, {});
     assert.ok(hub.log.some((l) => /bytes=[1-9]\d*-$/.test(l)), "resumed");
     assert.deepEqual(new Uint8Array(await readFile(r.model)), LLM);
+  } finally {
+    await hub.close();
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test("listCachedModels: one entry per cached quant (with the projector), named as --model hf:… takes it", async () => {
+  const hub = await startFakeHub([GGUF_REPO]);
+  const cacheDir = await tempCache();
+  try {
+    assert.deepEqual(await listCachedModels(cacheDir), []);
+    await resolveHubModel({ repo: GGUF_REPO.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, {});
+    const one = await listCachedModels(cacheDir);
+    assert.deepEqual(one.map((m) => [m.ref, m.kind, m.revisions, m.bytes]), [[`${GGUF_REPO.repo}:F16`, "gguf", ["main"], LLM.length + MMPROJ.length]]);
+    await resolveHubModel({ repo: GGUF_REPO.repo, revision: "main", quant: "Q8_0" }, { endpoint: hub.url, cacheDir }, {});
+    const two = await listCachedModels(cacheDir);
+    assert.deepEqual(two.map((m) => m.ref), [`${GGUF_REPO.repo}:F16`, `${GGUF_REPO.repo}:Q8_0`]);
+    assert.ok(two.every((m) => m.mmproj?.endsWith("mmproj-shapesworld-f16.gguf") && m.commit === COMMIT));
   } finally {
     await hub.close();
     await rm(cacheDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { registerEval } from "./eval.js";
 import { registerEmbedImage } from "./embed-image.js";
 import { registerGenerate } from "./generate.js";
 import { registerGround } from "./ground.js";
+import { registerList } from "./list.js";
 import { registerLogits } from "./logits.js";
 import { registerPull } from "./pull.js";
 import { registerServe } from "./serve.js";
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerEmbedImage(program);
   registerGenerate(program);
   registerGround(program);
+  registerList(program);
   registerLogits(program);
   registerPull(program);
   registerServe(program);
