@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultModelPaths } from "../../src/node/default-model.js";
-import { startFakeHub } from "./fake-hub.js";
+import { startFakeHub, type FakeRepo } from "./fake-hub.js";
 
 /** Runs the CLI from source without blocking this process's event loop (the fake Hub lives here). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -21,14 +21,17 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
+const shipped = defaultModelPaths();
+// The built-in pair as a llama.cpp "-gguf" repo on the loopback Hub.
+const SHAPESWORLD_REPO: FakeRepo = {
+  repo: "pocketvlm/shapesworld-gguf", commit: "89abcdef0123456789abcdef0123456789abcdef", files: [
+    { path: "shapesworld-F16.gguf", bytes: new Uint8Array(readFileSync(shipped.model)), lfs: true },
+    { path: "mmproj-shapesworld-f16.gguf", bytes: new Uint8Array(readFileSync(shipped.mmproj)), lfs: true },
+  ],
+};
+
 test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the built-in model", async () => {
-  const shipped = defaultModelPaths();
-  const hub = await startFakeHub([{
-    repo: "pocketvlm/shapesworld-gguf", commit: "89abcdef0123456789abcdef0123456789abcdef", files: [
-      { path: "shapesworld-F16.gguf", bytes: new Uint8Array(readFileSync(shipped.model)), lfs: true },
-      { path: "mmproj-shapesworld-f16.gguf", bytes: new Uint8Array(readFileSync(shipped.mmproj)), lfs: true },
-    ],
-  }]);
+  const hub = await startFakeHub([SHAPESWORLD_REPO]);
   const cache = await mkdtemp(join(tmpdir(), "pocketvlm-hub-cli-"));
   try {
     const pulled = await cli(["pull", "pocketvlm/shapesworld-gguf", "--endpoint", hub.url, "--cache-dir", cache, "--json"]);
@@ -67,13 +70,7 @@ test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the buil
 });
 
 test("pocketvlm serve --model hf:…: downloads with log lines, names the model after the repo", async () => {
-  const shipped = defaultModelPaths();
-  const hub = await startFakeHub([{
-    repo: "pocketvlm/shapesworld-gguf", commit: "89abcdef0123456789abcdef0123456789abcdef", files: [
-      { path: "shapesworld-F16.gguf", bytes: new Uint8Array(readFileSync(shipped.model)), lfs: true },
-      { path: "mmproj-shapesworld-f16.gguf", bytes: new Uint8Array(readFileSync(shipped.mmproj)), lfs: true },
-    ],
-  }]);
+  const hub = await startFakeHub([SHAPESWORLD_REPO]);
   const cache = await mkdtemp(join(tmpdir(), "pocketvlm-hub-serve-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "serve", "--model", "hf:pocketvlm/shapesworld-gguf:F16", "--port", "0"],
     { env: { ...process.env, HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache }, stdio: ["ignore", "pipe", "pipe"] });
