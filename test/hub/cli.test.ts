@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultModelPaths } from "../../src/node/default-model.js";
+import { startWeb } from "../web/web-process.js";
 import { startFakeHub, type FakeRepo } from "./fake-hub.js";
 
 /** Runs the CLI from source without blocking this process's event loop (the fake Hub lives here). */
@@ -92,6 +93,21 @@ test("pocketvlm serve --model hf:…: downloads with log lines, names the model 
     assert.deepEqual(models.data.map((m) => m.id), ["pocketvlm/shapesworld-gguf:F16"]);
   } finally {
     child.kill("SIGTERM");
+    await hub.close();
+    await rm(cache, { recursive: true, force: true });
+  }
+});
+
+test("pocketvlm web --model hf:…: the page is served the Hub pair from the cache", async () => {
+  const hub = await startFakeHub([SHAPESWORLD_REPO]);
+  const cache = await mkdtemp(join(tmpdir(), "pocketvlm-hub-web-"));
+  const web = await startWeb({ model: "hf:pocketvlm/shapesworld-gguf", isolation: false, env: { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache } });
+  try {
+    const cfg = await (await fetch(`${web.url}config.json`)).json() as { model: { llm: { url: string; name: string }; mmproj: { url: string } } };
+    assert.equal(cfg.model.llm.name, "shapesworld-F16.gguf");
+    assert.deepEqual(new Uint8Array(await (await fetch(new URL(cfg.model.mmproj.url, web.url))).arrayBuffer()), SHAPESWORLD_REPO.files[1].bytes);
+  } finally {
+    await web.stop();
     await hub.close();
     await rm(cache, { recursive: true, force: true });
   }

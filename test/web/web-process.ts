@@ -18,12 +18,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startWeb(args: { model: string; mmproj: string; isolation: boolean }): Promise<WebProcess> {
+export async function startWeb(args: { model: string; mmproj?: string; isolation: boolean; env?: Record<string, string> }): Promise<WebProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [
     "--import", "tsx", "src/cli/run.ts", "web", "--port", String(port),
-    "--model", args.model, "--mmproj", args.mmproj, ...(args.isolation ? [] : ["--no-isolation"]),
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+    "--model", args.model, ...(args.mmproj ? ["--mmproj", args.mmproj] : []), ...(args.isolation ? [] : ["--no-isolation"]),
+  ], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...args.env } });
   const requests: string[] = [];
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += String(d)));
