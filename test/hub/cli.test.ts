@@ -56,6 +56,13 @@ test("pocketvlm pull, then chat --model hf:…: the Hub copy answers as the buil
     assert.equal(fromHub.stdout, builtIn.stdout);
     assert.match(fromHub.stdout, /circle/);
 
+    // embed-image takes the repo's projector; same embeddings as the shipped file.
+    const [a, b] = [join(cache, "emb-hub"), join(cache, "emb-local")];
+    const embHub = await cli(["embed-image", "--mmproj", "hf:pocketvlm/shapesworld-gguf", "--image", "examples/shapes.png", "--out", a], env);
+    assert.equal(embHub.code, 0, embHub.stderr);
+    await cli(["embed-image", "--mmproj", shipped.mmproj, "--image", "examples/shapes.png", "--out", b]);
+    assert.deepEqual(readFileSync(join(a, "crop-0.f32")), readFileSync(join(b, "crop-0.f32")));
+
     // Offline, from the cache; a missing repo is a clear one-line error with exit code 1.
     await hub.close();
     const offline = await cli(["pull", "pocketvlm/shapesworld-gguf", "--cache-dir", cache, "--offline"]);

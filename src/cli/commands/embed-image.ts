@@ -14,6 +14,7 @@ import { folderReader } from "../../node/folder-reader.js";
 import { decodeImageFile } from "../../node/image-decode.js";
 import { createBackend, type BackendChoice } from "../../node/load-llm.js";
 import { positiveInt } from "../options.js";
+import { localModelPaths } from "../../node/hub-model.js";
 import { float32LE } from "./logits.js";
 
 interface EmbedImageFlags {
@@ -141,7 +142,7 @@ export function registerEmbedImage(program: Command): void {
   program
     .command("embed-image")
     .description("cut an image into crops, run them through the vision tower and resampler, and write each crop's embeddings (float32 [queries, width]) plus crops.json to a folder")
-    .requiredOption("--mmproj <path>", "vision projector: mmproj GGUF, an authors' checkpoint folder, or its safetensors file (config.json beside it)")
+    .requiredOption("--mmproj <path>", "vision projector: mmproj GGUF, an authors' checkpoint folder, or its safetensors file (config.json beside it), or a Hub repo hf:owner/name (its projector)")
     .requiredOption("--image <file>", "image file (PNG, JPEG, WebP, GIF, TIFF)")
     .addOption(new Option("--preprocess <policy>", "how the image is cut into crops").choices(["reference", "llamacpp"]).default("reference"))
     .option("--max-slices <n>", "most slices (default 9)")
@@ -159,7 +160,7 @@ export function registerEmbedImage(program: Command): void {
       const t0 = performance.now();
       const backend = await createBackend({ backend: f.backend, threads });
       try {
-        const vision = await openVision(f.mmproj, backend);
+        const vision = await openVision((await localModelPaths(undefined, f.mmproj)).mmproj!, backend);
         try {
           const t1 = performance.now();
           const c = vision.model.config;
