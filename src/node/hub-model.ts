@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { DEFAULT_HUB_URL, type HubEndpoint } from "../hub/hub-endpoint.js";
@@ -68,7 +69,20 @@ async function fromCache(ref: HubModelRef, cache: string, why: string): Promise<
     throw new UserError("missing", `${ref.repo}@${ref.revision} is not in the cache ${cache} and ${why}`);
   }
   const pick = pickModelFiles(ref.repo, present, ref.quant);
-  return { ...pathsOf(pick, snapshotFolder(cache, ref.repo, commit)), commit, fromCache: true };
+  const folder = snapshotFolder(cache, ref.repo, commit);
+  const missing = await missingShards(pick, present, folder);
+  if (missing.length > 0) {
+    throw new UserError("missing", `${ref.repo}@${ref.revision}: the cached snapshot lacks ${missing.join(", ")} (an interrupted download) and ${why}`);
+  }
+  return { ...pathsOf(pick, folder), commit, fromCache: true };
+}
+
+/** Safetensors shards an authors' folder's index names that the snapshot does not hold. */
+async function missingShards(pick: ModelFiles, present: readonly string[], folder: string): Promise<string[]> {
+  const index = "model.safetensors.index.json";
+  if (pick.kind !== "folder" || !present.includes(index)) return [];
+  const map = (JSON.parse(await readFile(join(folder, index), "utf8")) as { weight_map?: Record<string, string> }).weight_map ?? {};
+  return [...new Set(Object.values(map))].filter((f) => !present.includes(f)).sort();
 }
 
 /**
@@ -81,6 +95,12 @@ export async function resolveHubModel(ref: HubModelRef, opts: HubOptions = {}, e
   const cache = opts.cacheDir ?? hubCacheDir(env);
   const offline = opts.offline ?? ["1", "true", "yes", "on"].includes((env.HF_HUB_OFFLINE ?? "").toLowerCase());
   if (offline) return fromCache(ref, cache, "offline mode (HF_HUB_OFFLINE) forbids downloading it");
+  // A commit never changes: if its snapshot in the cache already holds the model (both halves of a
+  // GGUF pair, every shard of a folder), the Hub is not asked.
+  if (/^[0-9a-f]{40}$/.test(ref.revision)) {
+    const cached = await fromCache(ref, cache, "").catch(() => undefined);
+    if (cached && (cached.mmproj !== undefined || !/\.gguf$/i.test(cached.model))) return cached;
+  }
   const endpoint = endpointOf(opts, env);
   let info;
   try {

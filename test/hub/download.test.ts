@@ -118,7 +118,11 @@ test("resolveHubModel: offline or with the Hub down the cache answers; gated rep
     await assert.rejects(resolveHubModel({ repo: GATED.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, {}), /access denied .*HF_TOKEN/);
     const gated = await resolveHubModel({ repo: GATED.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, { HF_TOKEN: "hf_secret" });
     assert.deepEqual(new Uint8Array(await readFile(gated.mmproj!)), MMPROJ);
-    // A pinned commit works without refs; the Hub gone: the cached snapshot answers.
+    // A pinned commit whose snapshot holds the model: the Hub is not asked.
+    const m = hub.log.length;
+    assert.equal((await resolveHubModel({ ...ref, revision: COMMIT }, { endpoint: hub.url, cacheDir }, {})).model, online.model);
+    assert.equal(hub.log.length, m);
+    // The Hub gone: the cached snapshot answers.
     await hub.close();
     const down = await resolveHubModel({ ...ref, revision: COMMIT }, { endpoint: hub.url, cacheDir }, {});
     assert.equal(down.model, online.model);

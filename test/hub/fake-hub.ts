@@ -60,10 +60,11 @@ export async function startFakeHub(repos: readonly FakeRepo[]): Promise<FakeHub>
         res.writeHead(416, { "content-range": `bytes */${bytes.length}` }).end();
         return;
       }
-      res.writeHead(206, { "content-length": bytes.length - start, "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}`, "accept-ranges": "bytes" });
+      res.writeHead(206, { "content-length": bytes.length - start, "content-range": `bytes ${start}-${bytes.length - 1}/${bytes.length}`, "accept-ranges": "bytes", etag: `"${sha256(f.bytes)}"` });
     } else {
-      res.writeHead(200, { "content-length": bytes.length, "accept-ranges": "bytes" });
+      res.writeHead(200, { "content-length": bytes.length, "accept-ranges": "bytes", etag: `"${sha256(f.bytes)}"` });
     }
+    if (res.req.method === "HEAD") return void res.end();
     const stallAt = hub.faults.stallAfter;
     if (stallAt !== undefined && !cut.has(f.path) && bytes.length - start > stallAt) {
       cut.add(f.path);
@@ -81,6 +82,12 @@ export async function startFakeHub(repos: readonly FakeRepo[]): Promise<FakeHub>
   };
 
   const server: Server = createServer((req, res) => {
+    // CORS as the Hub sends it, so pages on another origin can use it (test/web).
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-expose-headers", "content-length, content-range, etag, accept-ranges, x-repo-commit");
+    if (req.method === "OPTIONS") {
+      return void res.writeHead(204, { "access-control-allow-methods": "GET, HEAD", "access-control-allow-headers": "*" }).end();
+    }
     const url = new URL(req.url ?? "/", "http://x");
     log.push(`${req.method} ${decodeURIComponent(url.pathname)}${req.headers.range ? ` ${req.headers.range}` : ""}`);
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname);

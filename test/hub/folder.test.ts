@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolveHubModel } from "../../src/node/hub-model.js";
 import { openVlm, type OpenedVlm } from "../../src/node/open-vlm.js";
 import { writeAuthorsFolder } from "../formats/authors-folder.js";
 import { startFakeHub, type FakeFile } from "./fake-hub.js";
@@ -28,6 +29,11 @@ test("an authors' repo on the Hub: its model files (no code, no docs) are fetche
     assert.deepEqual(fromHub.llm.config, local.llm.config);
     assert.deepEqual(fromHub.vision.config, local.vision.config);
     assert.equal(fromHub.chatTemplate, local.chatTemplate);
+
+    // A snapshot whose index names a shard it lacks (an interrupted download) is not taken offline.
+    await writeFile(join(snapshot, "model.safetensors.index.json"), JSON.stringify({ weight_map: { "a.weight": "model.safetensors", "b.weight": "model-00002.safetensors" } }));
+    await assert.rejects(resolveHubModel({ repo: "pocketvlm/minicpmv-4.5-tiny", revision: "main" }, { cacheDir, offline: true }, {}),
+      /the cached snapshot lacks model-00002.safetensors \(an interrupted download\)/);
   } finally {
     for (const m of opened) await m.dispose();
     await hub.close();
