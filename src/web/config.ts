@@ -13,4 +13,6 @@ export interface WebConfig {
   readonly note?: string;
   /** Whether the server sends the cross-origin isolation headers. */
   readonly isolation: boolean;
+  /** The Hugging Face Hub (or mirror) that `hf:owner/name` model names typed into the page refer to. */
+  readonly hubUrl?: string;
 }

@@ -1,10 +1,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { launchChromium, type Browser } from "./browser.js";
 import { ask, screenshot, waitState } from "./demo-page.js";
 import { fixtureCase, nodeAnswer, testCase, type NodeAnswer } from "./model-pair.js";
 import { startWeb, type WebProcess } from "./web-process.js";
+import { startFakeHub, type FakeHub } from "../hub/fake-hub.js";
 
 // End to end: `pocketvlm web` + Debian's Chromium. The page must answer exactly as the Node engine
 // does (same model, image, question, greedy), with kernels on Web Workers when the page is
@@ -161,4 +163,43 @@ describe("pocketvlm web, stopping a long answer", () => {
     await page.close();
   });
 
+});
+
+// hf:owner/name typed into the page: the Hub (here a loopback stand-in, the server's HF_ENDPOINT) is asked
+// for the pair, which the page then downloads from it like any URL.
+describe("pocketvlm web: a Hub model named in the page", () => {
+  let web: WebProcess;
+  let browser: Browser;
+  let hub: FakeHub;
+  before(async () => {
+    hub = await startFakeHub([{
+      repo: "pocketvlm/test-gguf", commit: "0123456789abcdef0123456789abcdef01234567", files: [
+        { path: "model-F16.gguf", bytes: new Uint8Array(readFileSync(tc.model)), lfs: true },
+        { path: "mmproj-model-f16.gguf", bytes: new Uint8Array(readFileSync(tc.mmproj)), lfs: true },
+      ],
+    }]);
+    web = await startWeb({ model: tc.model, mmproj: tc.mmproj, isolation: false, env: { HF_ENDPOINT: hub.url } });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.stop();
+    await hub?.close();
+  });
+
+  test("hf:owner/name in the model URL field loads that repo's pair and answers as the Node engine", { timeout: 300_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(web.url);
+    await waitState(page, ["ready"]);
+    await page.click("#other-model summary");
+    await page.fill("#model-url", "hf:pocketvlm/test-gguf");
+    await page.click("#load");
+    const loaded = await waitState(page, ["ready"]);
+    assert.deepEqual(loaded.info!.origins, { model: "network", mmproj: "network" });
+    assert.ok(hub.log.includes("GET /api/models/pocketvlm/test-gguf/revision/main"));
+    assert.ok(hub.log.some((l) => l.startsWith("GET /pocketvlm/test-gguf/resolve/0123456789abcdef0123456789abcdef01234567/model-F16.gguf")));
+    const done = await ask(page, tc.image, tc.question, tc.maxTokens);
+    assert.deepEqual(done.stats!.tokens, expected.tokens);
+    await page.close();
+  });
 });

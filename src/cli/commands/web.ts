@@ -51,7 +51,9 @@ export function registerWeb(program: Command): void {
           throw new UserError("missing", `${p}: cannot read the file`);
         });
       }
-      const server = createWebServer({ root: await webRoot(), model, note, isolation: f.isolation, log: (l) => console.log(`web: ${l}`) });
+      const server = createWebServer({
+        root: await webRoot(), model, note, isolation: f.isolation, hubUrl: process.env.HF_ENDPOINT, log: (l) => console.log(`web: ${l}`),
+      });
       await new Promise<void>((resolve, reject) => {
         server.once("error", (e: NodeJS.ErrnoException) => reject(e.code === "EADDRINUSE" ? new UserError("bad_argument", `port ${port} is in use`) : e));
         server.listen(port, "127.0.0.1", resolve);

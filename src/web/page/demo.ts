@@ -30,6 +30,8 @@ const state: DemoState = { crossOriginIsolated: self.crossOriginIsolated, answer
 (window as unknown as { pocketvlmDemo: DemoState }).pocketvlmDemo = state;
 const engine = new PocketVlm();
 let image: File | undefined;
+/** The Hub that hf: model names refer to (the server's HF_ENDPOINT, else the Hub itself). */
+let hubUrl: string | undefined;
 
 function setState(s: "loading" | "ready" | "generating" | "done" | "error" | "no-model"): void {
   document.body.dataset.state = s;
@@ -97,7 +99,7 @@ $.question.addEventListener("keydown", (e) => {
   }
 });
 $.load.addEventListener("click", () => {
-  chosenPair($.modelFile, $.modelUrl, $.mmFile, $.mmUrl).then((pair) => {
+  chosenPair($.modelFile, $.modelUrl, $.mmFile, $.mmUrl, hubUrl).then((pair) => {
     if (typeof pair === "string") fail($.status, new Error(pair));
     else void load(pair.model, pair.mmproj);
   }, (e: unknown) => fail($.status, e));
@@ -106,6 +108,7 @@ $.load.addEventListener("click", () => {
 async function start(): Promise<void> {
   setState("loading");
   const cfg = (await (await fetch("config.json")).json()) as WebConfig;
+  hubUrl = cfg.hubUrl;
   if (cfg.model) await load(cfg.model.llm.url, cfg.model.mmproj.url);
   else {
     $.status.textContent = cfg.note ?? "No model on the server: load one below.";

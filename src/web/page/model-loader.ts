@@ -37,11 +37,12 @@ export async function loadModel(engine: PocketVlm, model: ModelRef, mmproj: Mode
  * The pair chosen in the "Load another model" panel (a picked file wins over a URL). A model "URL" of
  * the form hf:owner/name[:QUANT] names a Hub GGUF repo: its LLM and projector URLs are looked up there.
  */
-export async function chosenPair(modelFile: HTMLInputElement, modelUrl: HTMLInputElement, mmFile: HTMLInputElement, mmUrl: HTMLInputElement): Promise<{ model: ModelRef; mmproj: ModelRef } | string> {
+export async function chosenPair(modelFile: HTMLInputElement, modelUrl: HTMLInputElement, mmFile: HTMLInputElement, mmUrl: HTMLInputElement,
+  hubUrl = DEFAULT_HUB_URL): Promise<{ model: ModelRef; mmproj: ModelRef } | string> {
   let model: ModelRef = modelFile.files?.[0] ?? modelUrl.value.trim();
   let mmproj: ModelRef = mmFile.files?.[0] ?? mmUrl.value.trim();
   if (typeof model === "string" && isHubModelRef(model)) {
-    const urls = await hubGgufUrls(parseHubModelRef(model), { url: DEFAULT_HUB_URL });
+    const urls = await hubGgufUrls(parseHubModelRef(model), { url: hubUrl });
     model = urls.model;
     mmproj ||= urls.mmproj ?? "";
   }

@@ -15,6 +15,8 @@ export interface WebServerOptions {
   readonly isolation?: boolean;
   /** One line per request. */
   readonly log?: (line: string) => void;
+  /** Where the page looks up `hf:` model names (default: the Hub itself). */
+  readonly hubUrl?: string;
 }
 
 /** Every file under `dir`, by URL path ("/demo.js", "/kernels/kernels.wasm"). */
@@ -44,8 +46,8 @@ export function createWebServer(opts: WebServerOptions): Server {
   const files = listFiles(opts.root);
   files.set("/", join(opts.root, "index.html"));
   const config: WebConfig = opts.model
-    ? { model: { llm: served("model", opts.model.llm), mmproj: served("mmproj", opts.model.mmproj) }, isolation }
-    : { model: null, note: opts.note, isolation };
+    ? { model: { llm: served("model", opts.model.llm), mmproj: served("mmproj", opts.model.mmproj) }, isolation, hubUrl: opts.hubUrl }
+    : { model: null, note: opts.note, isolation, hubUrl: opts.hubUrl };
   if (opts.model && config.model) {
     files.set(config.model.llm.url, opts.model.llm);
     files.set(config.model.mmproj.url, opts.model.mmproj);
