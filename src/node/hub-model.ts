@@ -16,6 +16,8 @@ export interface HubOptions {
   readonly token?: string;
   /** Cache folder; default HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
   readonly cacheDir?: string;
+  /** Also fetch a GGUF repo's projector (default true; false when --mmproj names another one). */
+  readonly projector?: boolean;
   /** Only the cache, never the network; default HF_HUB_OFFLINE. */
   readonly offline?: boolean;
   readonly fetch?: typeof fetch;
@@ -109,7 +111,8 @@ export async function resolveHubModel(ref: HubModelRef, opts: HubOptions = {}, e
     if (e instanceof HubUnreachable) return fromCache(ref, cache, e.message);
     throw e;
   }
-  const pick = pickModelFiles(ref.repo, info.files.map((f) => f.path), ref.quant);
+  const listed = pickModelFiles(ref.repo, info.files.map((f) => f.path), ref.quant);
+  const pick = listed.kind === "gguf" && opts.projector === false ? { ...listed, mmproj: undefined } : listed;
   const wanted = new Set(pick.kind === "folder" ? pick.files : [pick.llm, ...(pick.mmproj ? [pick.mmproj] : [])]);
   for (const file of info.files.filter((f) => wanted.has(f.path))) {
     await downloadToCache(endpoint, cache, ref.repo, info.commit, file, opts.onProgress, opts.signal);
@@ -127,7 +130,7 @@ export async function localModelPaths(model: string | undefined, mmproj: string 
   let m = model;
   let p = mmproj;
   if (m !== undefined && isHubModelRef(m)) {
-    const r = await resolveHubModel(parseHubModelRef(m), hub);
+    const r = await resolveHubModel(parseHubModelRef(m), { ...hub, projector: p === undefined });
     m = r.model;
     p ??= r.mmproj;
   }

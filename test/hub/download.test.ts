@@ -141,6 +141,7 @@ test("localModelPaths: an explicit --mmproj wins over the repo's; local paths pa
     const both = await localModelPaths("hf:pocketvlm/shapesworld-gguf:F16", "/x/mmproj.gguf", { endpoint: hub.url, cacheDir });
     assert.ok(both.model!.endsWith("shapesworld-F16.gguf"));
     assert.equal(both.mmproj, "/x/mmproj.gguf");
+    assert.ok(!hub.log.some((l) => l.includes("mmproj") || l.endsWith(sha256(MMPROJ))), "the repo's projector was not fetched");
     assert.deepEqual(await localModelPaths("a.gguf", "b.gguf", { endpoint: hub.url, cacheDir }), { model: "a.gguf", mmproj: "b.gguf" });
   } finally {
     await hub.close();
