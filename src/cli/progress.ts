@@ -1,6 +1,7 @@
 import cliProgress from "cli-progress";
 import type { BackendChoice } from "../node/load-llm.js";
 import { openVlm, type OpenedVlm } from "../node/open-vlm.js";
+import type { DownloadProgress } from "../node/hub-download.js";
 import { downloadProgress } from "./download-progress.js";
 import { positiveInt } from "./options.js";
 
@@ -26,19 +27,31 @@ export function loadProgress(label: string): { update(stage: string, fraction: n
   };
 }
 
-/** The model a command names (or the built-in one), opened with a load-progress bar. */
-export async function openVlmWithProgress(f: { model?: string; mmproj?: string; backend: BackendChoice; threads?: string }): Promise<OpenedVlm> {
-  const progress = loadProgress("loading");
+/**
+ * Progress while a model opens: Hub downloads first (download-progress.ts), then the load bar;
+ * `hub` goes to the Hub options, `update` to the loader, `stop` when opening ends either way.
+ */
+export function openProgress(): { hub: { onProgress: DownloadProgress }; update(stage: string, fraction: number): void; stop(): void } {
+  const load = loadProgress("loading");
   const download = downloadProgress();
+  return {
+    hub: { onProgress: download.onProgress },
+    update(stage, fraction) {
+      download.stop();
+      load.update(stage, fraction);
+    },
+    stop() {
+      download.stop();
+      load.stop();
+    },
+  };
+}
+
+/** The model a command names (or the built-in one), opened with download and load-progress bars. */
+export async function openVlmWithProgress(f: { model?: string; mmproj?: string; backend: BackendChoice; threads?: string }): Promise<OpenedVlm> {
+  const progress = openProgress();
   return openVlm({
     model: f.model, mmproj: f.mmproj, backend: f.backend, threads: positiveInt("--threads", f.threads),
-    hub: { onProgress: download.onProgress },
-    onProgress: (stage, x) => {
-      download.stop();
-      progress.update(stage, x);
-    },
-  }).finally(() => {
-    download.stop();
-    progress.stop();
-  });
+    hub: progress.hub, onProgress: (stage, x) => progress.update(stage, x),
+  }).finally(() => progress.stop());
 }

@@ -13,7 +13,8 @@ const FOLDER_SKIP = /(\.(py|md|png|jpe?g|gif|webp|mp4|pdf|bin|pt|pth|ckpt|h5|msg
 
 const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 const stem = (path: string) => base(path).replace(/\.gguf$/i, "");
-const isMmproj = (path: string) => /mmproj/i.test(base(path));
+export const isMmproj = (path: string): boolean => /mmproj/i.test(base(path));
+export const isGguf = (path: string): boolean => /\.gguf$/i.test(path);
 const isSplit = (path: string) => /-\d{5}-of-\d{5}\.gguf$/i.test(path);
 
 /** The files whose names end with the quant (`…-Q4_K_M.gguf`), else contain it as a whole token. */
@@ -55,7 +56,7 @@ function pickMmproj(repo: string, mmprojs: readonly string[], quant: string | un
  * a repo without GGUF files is an authors' folder (config.json, safetensors, tokenizer files).
  */
 export function pickModelFiles(repo: string, paths: readonly string[], quant?: string): ModelFiles {
-  const ggufs = paths.filter((p) => /\.gguf$/i.test(p));
+  const ggufs = paths.filter(isGguf);
   if (ggufs.length > 0) {
     const llms = ggufs.filter((p) => !isMmproj(p));
     const mmprojs = ggufs.filter(isMmproj);

@@ -8,9 +8,12 @@ import { join } from "node:path";
  * (links to the blobs), refs/<revision> (the commit a branch pointed at when last fetched)}.
  */
 export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
-  if (env.HF_HOME) return join(env.HF_HOME, "hub");
-  return join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "huggingface", "hub");
+  return env.HF_HUB_CACHE || join(hfHome(env), "hub");
+}
+
+/** huggingface_hub's home folder (its cache and saved token live here): HF_HOME, else ~/.cache/huggingface. */
+export function hfHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "huggingface");
 }
 
 export const repoFolder = (cache: string, repo: string): string => join(cache, `models--${repo.split("/").join("--")}`);
@@ -19,9 +22,12 @@ export const blobPath = (cache: string, repo: string, blob: string): string => j
 
 const COMMIT = /^[0-9a-f]{40}$/;
 
+/** Whether a revision is a full commit hash (which, unlike a branch, never moves). */
+export const isCommit = (revision: string): boolean => COMMIT.test(revision);
+
 /** The commit a revision names in the cache (a commit hash names itself), or undefined if never fetched. */
 export async function cachedCommit(cache: string, repo: string, revision: string): Promise<string | undefined> {
-  if (COMMIT.test(revision)) return revision;
+  if (isCommit(revision)) return revision;
   try {
     const commit = (await readFile(join(repoFolder(cache, repo), "refs", revision), "utf8")).trim();
     return COMMIT.test(commit) ? commit : undefined;
@@ -32,7 +38,7 @@ export async function cachedCommit(cache: string, repo: string, revision: string
 
 /** Records which commit a branch or tag pointed at (atomically: a reader never sees half a hash). */
 export async function writeRef(cache: string, repo: string, revision: string, commit: string): Promise<void> {
-  if (COMMIT.test(revision)) return;
+  if (isCommit(revision)) return;
   const path = join(repoFolder(cache, repo), "refs", revision);
   await mkdir(join(path, ".."), { recursive: true });
   await writeFile(`${path}.tmp`, commit);

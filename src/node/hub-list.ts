@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { pickModelFiles } from "../hub/pick-files.js";
+import { isGguf, isMmproj, pickModelFiles } from "../hub/pick-files.js";
 import { snapshotFiles, snapshotFolder } from "./hub-cache.js";
+import { pathsOf } from "./hub-model.js";
 
 /** One model the cache holds, as `--model hf:<ref>` opens it. */
 export interface CachedModel {
@@ -19,7 +20,7 @@ export interface CachedModel {
 
 const quantOf = (file: string) => /[-_.]((?:I?Q\d[A-Z0-9_]*|[BF]F?16|F32))\.gguf$/i.exec(file)?.[1];
 
-async function sizeOf(paths: readonly string[]): Promise<number> {
+async function totalBytes(paths: readonly string[]): Promise<number> {
   let n = 0;
   for (const p of paths) n += (await stat(p).catch(() => ({ size: 0 }))).size;
   return n;
@@ -44,12 +45,11 @@ export async function listCachedModels(cache: string): Promise<CachedModel[]> {
       const files = await snapshotFiles(cache, repo, commit);
       const folder = snapshotFolder(cache, repo, commit);
       const revisions = refs.get(commit) ?? [];
-      const llms = files.filter((f) => /\.gguf$/i.test(f) && !/mmproj/i.test(f));
+      const llms = files.filter((f) => isGguf(f) && !isMmproj(f));
       // One entry per LLM file, named by its quant (the Hub may hold more quants than the cache, so the
       // repo alone could name another); a single unnamed LLM file or an authors' folder: the repo alone.
       const quants = llms.flatMap((f) => quantOf(f) ?? []);
-      const candidates = quants.length === llms.length && llms.length > 0 ? quants : llms.length <= 1 ? [undefined] : quants;
-      for (const quant of candidates) {
+      for (const quant of llms.length > 1 || quants.length === 1 ? quants : [undefined]) {
         let pick;
         try {
           pick = pickModelFiles(repo, files, quant);
@@ -57,14 +57,9 @@ export async function listCachedModels(cache: string): Promise<CachedModel[]> {
           if (e instanceof UserError) continue; // not a model this engine opens (or an incomplete snapshot)
           throw e;
         }
-        const ref = `${repo}${quant ? `:${quant}` : ""}`;
-        if (pick.kind === "folder") {
-          out.push({ ref, commit, revisions, kind: "folder", model: folder, bytes: await sizeOf(pick.files.map((f) => join(folder, f))) });
-        } else {
-          const model = join(folder, pick.llm);
-          const mmproj = pick.mmproj ? join(folder, pick.mmproj) : undefined;
-          out.push({ ref, commit, revisions, kind: "gguf", model, mmproj, bytes: await sizeOf(mmproj ? [model, mmproj] : [model]) });
-        }
+        const paths = pathsOf(pick, folder);
+        out.push({ ref: `${repo}${quant ? `:${quant}` : ""}`, commit, revisions, kind: pick.kind, model: paths.model, mmproj: paths.mmproj,
+          bytes: await totalBytes(paths.files) });
       }
     }
   }

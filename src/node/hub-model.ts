@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { DEFAULT_HUB_URL, type HubEndpoint } from "../hub/hub-endpoint.js";
 import { isHubModelRef, parseHubModelRef, type HubModelRef } from "../hub/model-ref.js";
-import { pickModelFiles, type ModelFiles } from "../hub/pick-files.js";
+import { isGguf, pickModelFiles, type ModelFiles } from "../hub/pick-files.js";
 import { fetchRepoInfo, HubUnreachable } from "../hub/repo-info.js";
-import { cachedCommit, hubCacheDir, snapshotFiles, snapshotFolder, writeRef } from "./hub-cache.js";
+import { cachedCommit, hfHome, hubCacheDir, isCommit, snapshotFiles, snapshotFolder, writeRef } from "./hub-cache.js";
 import { downloadToCache, type DownloadProgress } from "./hub-download.js";
 
 export interface HubOptions {
@@ -39,25 +38,21 @@ export interface HubModelPaths {
   readonly fromCache: boolean;
 }
 
-function savedToken(env: NodeJS.ProcessEnv): string | undefined {
-  const home = env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(env.HOME ?? "", ".cache"), "huggingface");
-  try {
-    return readFileSync(join(home, "token"), "utf8").trim() || undefined;
-  } catch {
-    return undefined;
-  }
+async function savedToken(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return (await readFile(join(hfHome(env), "token"), "utf8").catch(() => "")).trim() || undefined;
 }
 
-function endpointOf(opts: HubOptions, env: NodeJS.ProcessEnv): HubEndpoint {
+async function endpointOf(opts: HubOptions, env: NodeJS.ProcessEnv): Promise<HubEndpoint> {
   return {
     url: opts.endpoint ?? env.HF_ENDPOINT ?? DEFAULT_HUB_URL,
-    token: opts.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN ?? savedToken(env),
+    token: opts.token ?? env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN ?? (await savedToken(env)),
     fetch: opts.fetch,
     stallMs: opts.stallMs,
   };
 }
 
-function pathsOf(pick: ModelFiles, folder: string): { model: string; mmproj?: string; files: string[] } {
+/** A pick's local paths in a snapshot folder. */
+export function pathsOf(pick: ModelFiles, folder: string): { model: string; mmproj?: string; files: string[] } {
   if (pick.kind === "folder") return { model: folder, files: pick.files.map((f) => join(folder, f)) };
   const model = join(folder, pick.llm);
   const mmproj = pick.mmproj === undefined ? undefined : join(folder, pick.mmproj);
@@ -99,11 +94,11 @@ export async function resolveHubModel(ref: HubModelRef, opts: HubOptions = {}, e
   if (offline) return fromCache(ref, cache, "offline mode (HF_HUB_OFFLINE) forbids downloading it");
   // A commit never changes: if its snapshot in the cache already holds the model (both halves of a
   // GGUF pair, every shard of a folder), the Hub is not asked.
-  if (/^[0-9a-f]{40}$/.test(ref.revision)) {
+  if (isCommit(ref.revision)) {
     const cached = await fromCache(ref, cache, "").catch(() => undefined);
-    if (cached && (cached.mmproj !== undefined || !/\.gguf$/i.test(cached.model))) return cached;
+    if (cached && (cached.mmproj !== undefined || !isGguf(cached.model))) return cached;
   }
-  const endpoint = endpointOf(opts, env);
+  const endpoint = await endpointOf(opts, env);
   let info;
   try {
     info = await fetchRepoInfo(endpoint, ref.repo, ref.revision, opts.signal);
@@ -145,7 +140,7 @@ export async function localModelPaths(model: string | undefined, mmproj: string 
 export async function localGgufPath(model: string, hub: HubOptions = {}): Promise<string> {
   if (!isHubModelRef(model)) return model;
   const r = await resolveHubModel(parseHubModelRef(model), hub);
-  if (!/\.gguf$/i.test(r.model)) {
+  if (!isGguf(r.model)) {
     throw new UserError("unsupported", `${model} is an authors' folder; this command reads a GGUF language model (use a -gguf repo)`);
   }
   return r.model;

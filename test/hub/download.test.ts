@@ -118,6 +118,11 @@ test("resolveHubModel: offline or with the Hub down the cache answers; gated rep
     await assert.rejects(resolveHubModel({ repo: GATED.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, {}), /access denied .*HF_TOKEN/);
     const gated = await resolveHubModel({ repo: GATED.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, { HF_TOKEN: "hf_secret" });
     assert.deepEqual(new Uint8Array(await readFile(gated.mmproj!)), MMPROJ);
+    // The token `hf auth login` saved in $HF_HOME/token works too.
+    const home = await tempCache();
+    await writeFile(join(home, "token"), "hf_secret\n");
+    await resolveHubModel({ repo: GATED.repo, revision: "main", quant: "F16" }, { endpoint: hub.url, cacheDir }, { HF_HOME: home });
+    await rm(home, { recursive: true, force: true });
     // A pinned commit whose snapshot holds the model: the Hub is not asked.
     const m = hub.log.length;
     assert.equal((await resolveHubModel({ ...ref, revision: COMMIT }, { endpoint: hub.url, cacheDir }, {})).model, online.model);

@@ -3,10 +3,9 @@ import { UserError } from "../../errors.js";
 import { chatTemplateOf, renderChatTemplate } from "../../formats/chat-template/index.js";
 import { Tokenizer } from "../../formats/tokenizer/index.js";
 import { openLanguageModel } from "../../node/load-llm.js";
-import { downloadProgress } from "../download-progress.js";
 import { generate } from "../../runtime/generation.js";
 import { addRunOptions, maxTokensFrom, positiveInt, samplingFrom, type RunFlags } from "../options.js";
-import { loadProgress } from "../progress.js";
+import { openProgress } from "../progress.js";
 import { streamToStdout } from "../stream-output.js";
 
 interface GenerateFlags extends RunFlags {
@@ -36,12 +35,10 @@ export function registerGenerate(program: Command): void {
     if ((f.prompt === undefined) === (f.chat === undefined)) throw new UserError("bad_argument", "give exactly one of --prompt or --chat");
     const sampling = samplingFrom(f);
     const maxTokens = maxTokensFrom(f);
-    const progress = loadProgress("loading");
-    const download = downloadProgress();
+    const progress = openProgress();
     const llm = await openLanguageModel(f.model, {
-      backend: f.backend, threads: positiveInt("--threads", f.threads), hub: { onProgress: download.onProgress },
-      onProgress: (x) => { download.stop(); progress.update("llm", x); },
-    }).finally(() => { download.stop(); progress.stop(); });
+      backend: f.backend, threads: positiveInt("--threads", f.threads), hub: progress.hub, onProgress: (x) => progress.update("llm", x),
+    }).finally(() => progress.stop());
     try {
       const tokenizer = Tokenizer.fromMetadata(llm.source.meta);
       let text = f.prompt ?? "";

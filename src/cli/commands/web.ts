@@ -5,6 +5,7 @@ import { UserError, isUserError } from "../../errors.js";
 import { defaultModelPaths } from "../../node/default-model.js";
 import { createWebServer } from "../../web/server/web-server.js";
 import { webRoot } from "../../web/server/web-root.js";
+import { isGguf } from "../../hub/pick-files.js";
 import { localModelPaths } from "../../node/hub-model.js";
 import { downloadProgress } from "../download-progress.js";
 import { parseNumber } from "../options.js";
@@ -22,7 +23,7 @@ async function modelPair(f: WebFlags): Promise<{ model?: { llm: string; mmproj: 
     const download = downloadProgress();
     const { model, mmproj } = await localModelPaths(f.model, f.mmproj, { onProgress: download.onProgress }).finally(() => download.stop());
     if (!model || !mmproj) throw new UserError("bad_argument", "--model and --mmproj go together (the LLM GGUF and its vision projector; a Hub repo gives both)");
-    if (!/\.gguf$/i.test(model)) throw new UserError("unsupported", `${model}: the page loads GGUF pairs, not authors' folders`);
+    if (!isGguf(model)) throw new UserError("unsupported", `${model}: the page loads GGUF pairs, not authors' folders`);
     return { model: { llm: model, mmproj } };
   }
   try {
