@@ -99,6 +99,9 @@ $.question.addEventListener("keydown", (e) => {
   }
 });
 $.load.addEventListener("click", () => {
+  // "loading" before it returns: an hf: name is looked up on the Hub first, and the page must not
+  // read as ready with the old model meanwhile
+  setState("loading");
   chosenPair($.modelFile, $.modelUrl, $.mmFile, $.mmUrl, hubUrl).then((pair) => {
     if (typeof pair === "string") fail($.status, new Error(pair));
     else void load(pair.model, pair.mmproj);
